@@ -1,0 +1,43 @@
+using OrleansMq.Storage.Flush;
+
+namespace OrleansMq.Storage.Configuration;
+
+/// <summary>Options of a <see cref="MessageStore"/>. Sizes are bytes, durations <see cref="TimeSpan"/>.</summary>
+public sealed class MessageStoreOptions
+{
+    /// <summary>Root directory of the store (commit log, consume queues, indexes, checkpoint). Required.</summary>
+    public string Directory { get; set; } = "";
+
+    /// <summary>Commit log segment size. Default 1 GiB; may be a few KiB in tests.</summary>
+    public long SegmentSize { get; set; } = 1L << 30;
+
+    /// <summary>Flush policy. Default <see cref="FlushPolicy.Sync"/>.</summary>
+    public FlushPolicy FlushPolicy { get; set; } = FlushPolicy.Sync;
+
+    /// <summary>Longest a synchronous flush may take before the append reports a flush timeout. Default 5 s.</summary>
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest message body. Default 4 MiB.</summary>
+    public int MaxBodySize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest encoded properties. Default 32 KiB.</summary>
+    public int MaxPropertiesSize { get; set; } = 32 * 1024;
+
+    /// <summary>Consume queue entries per consume queue segment file. Default 300,000 (≈ 5.7 MiB).</summary>
+    public int ConsumeQueueEntriesPerFile { get; set; } = 300_000;
+
+    /// <summary>Whether the key, unique-key indexes are maintained. Default true.</summary>
+    public bool IndexEnabled { get; set; } = true;
+
+    /// <summary>Segments whose newest record is older than this are deleted. Default 72 h.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>How often retention and disk checks run. Default 10 s.</summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Disk usage ratio (0..1) above which the oldest segments are deleted even inside the retention time. Default 0.75.</summary>
+    public double DiskUsageHighWatermark { get; set; } = 0.75;
+
+    /// <summary>Free space below which appends are rejected with <see cref="AppendStatus.DiskFull"/>. Default 256 MiB.</summary>
+    public long MinFreeDiskBytes { get; set; } = 256L * 1024 * 1024;
+}
