@@ -1,0 +1,123 @@
+using OrleansMq.Client.Messages;
+using OrleansMq.Grains;
+using OrleansMq.Grains.Brokers;
+using OrleansMq.Grains.Errors;
+using OrleansMq.Grains.Messages;
+using OrleansMq.Grains.Routing;
+using OrleansMq.Storage.Codec;
+
+namespace OrleansMq.Client.Admin;
+
+/// <summary>Administration: topics, brokers, message lookup (RocketMQ mqadmin's core).</summary>
+/// <remarks>Thread-safe.</remarks>
+public sealed class MqAdmin
+{
+    private readonly IClusterClient _client;
+
+    internal MqAdmin(IClusterClient client) => _client = client;
+
+    /// <summary>Creates a topic; its queues go to the live brokers with fewest queues.</summary>
+    /// <exception cref="TopicExistsException">It exists.</exception>
+    /// <exception cref="InvalidRequestException">Bad name or queue count.</exception>
+    public Task<TopicRoute> CreateTopicAsync(string topic, int queueCount, TopicPermission permission = TopicPermission.ReadWrite) =>
+        Route(topic).CreateAsync(new TopicConfig(queueCount, permission));
+
+    /// <summary>Grows a topic's queue count and/or changes its permission.</summary>
+    public Task<TopicRoute> UpdateTopicAsync(string topic, int queueCount, TopicPermission permission = TopicPermission.ReadWrite) =>
+        Route(topic).UpdateAsync(new TopicConfig(queueCount, permission));
+
+    /// <summary>Deletes a topic and its queues; false when it did not exist.</summary>
+    public Task<bool> DeleteTopicAsync(string topic) => Route(topic).DeleteAsync();
+
+    /// <summary>A topic's route, or null.</summary>
+    public Task<TopicRoute?> GetRouteAsync(string topic) => Route(topic).GetRouteAsync();
+
+    /// <summary>Every topic name.</summary>
+    public async Task<IReadOnlyList<string>> ListTopicsAsync() => await _client.GetGrain<ITopicRegistryGrain>(0).ListAsync();
+
+    /// <summary>Every broker ever registered, with liveness.</summary>
+    public async Task<IReadOnlyList<BrokerInfo>> ListBrokersAsync() => await _client.GetGrain<IBrokerRegistryGrain>(0).ListAsync();
+
+    /// <summary>Store positions and disk usage of a live broker.</summary>
+    public Task<BrokerStatus> GetBrokerStatusAsync(string broker) => _client.GetGrain<IBrokerGrain>(broker).GetStatusAsync();
+
+    /// <summary>Offsets of every queue of a topic.</summary>
+    /// <exception cref="TopicNotFoundException">No such topic.</exception>
+    public async Task<IReadOnlyList<QueueStatus>> GetTopicOffsetsAsync(string topic)
+    {
+        var route = await Route(topic).GetRouteAsync() ?? throw new TopicNotFoundException(topic);
+        var calls = new Task<QueueOffsets>[route.Queues.Length];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            calls[i] = Queue(topic, route.Queues[i]).GetOffsetsAsync();
+        }
+
+        var offsets = await Task.WhenAll(calls);
+        var result = new QueueStatus[offsets.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = new QueueStatus(topic, route.Queues[i].QueueId, offsets[i].Min, offsets[i].Max);
+        }
+
+        return result;
+    }
+
+    /// <summary>A message by its broker-assigned id, or null when not (or no longer) stored.</summary>
+    /// <exception cref="ArgumentException">Not a message id (32 hex digits).</exception>
+    public async Task<ReceivedMessage?> FindMessageByIdAsync(string messageId)
+    {
+        if (!MessageId.TryParse(messageId, out var id))
+        {
+            throw new ArgumentException($"'{messageId}' is not a message id; ids are {MessageId.Length} hexadecimal digits.", nameof(messageId));
+        }
+
+        var broker = await _client.GetGrain<IBrokerRegistryGrain>(0).FindByStoreIdAsync(id.StoreId);
+        if (broker is null)
+        {
+            return null;
+        }
+
+        var data = await _client.GetGrain<IBrokerGrain>(broker).GetMessageAsync(id.LogOffset);
+        return data is null ? null : ReceivedMessage.FromData(data);
+    }
+
+    /// <summary>Messages of a topic with a client unique key (more than one if a retry stored it twice).</summary>
+    public Task<IReadOnlyList<ReceivedMessage>> FindMessagesByUniqueKeyAsync(string topic, string uniqueKey) =>
+        FanOutAsync(topic, broker => broker.QueryByUniqueKeyAsync(topic, uniqueKey), int.MaxValue);
+
+    /// <summary>Messages of a topic carrying a business key, newest first, stored within the time range.</summary>
+    public Task<IReadOnlyList<ReceivedMessage>> FindMessagesByKeyAsync(string topic, string key, int maxResults = 32, DateTimeOffset? begin = null, DateTimeOffset? end = null)
+    {
+        var from = (begin ?? DateTimeOffset.UnixEpoch).ToUnixTimeMilliseconds();
+        var to = (end ?? DateTimeOffset.MaxValue).ToUnixTimeMilliseconds();
+        return FanOutAsync(topic, broker => broker.QueryByKeyAsync(topic, key, maxResults, from, to), maxResults);
+    }
+
+    private async Task<IReadOnlyList<ReceivedMessage>> FanOutAsync(string topic, Func<IBrokerGrain, Task<StoredMessageData[]>> query, int maxResults)
+    {
+        var route = await Route(topic).GetRouteAsync() ?? throw new TopicNotFoundException(topic);
+        var brokers = route.Queues.Select(q => q.Broker).Distinct(StringComparer.Ordinal).ToArray();
+        var found = new List<ReceivedMessage>();
+        foreach (var broker in brokers)
+        {
+            try
+            {
+                foreach (var data in await query(_client.GetGrain<IBrokerGrain>(broker)))
+                {
+                    found.Add(ReceivedMessage.FromData(data));
+                }
+            }
+            catch (BrokerUnavailableException)
+            {
+                // A dead broker's messages cannot be found now; the others still answer.
+            }
+        }
+
+        return found.OrderByDescending(m => m.StoreTimestamp).Take(maxResults).ToList();
+    }
+
+    private ITopicRouteGrain Route(string topic) => _client.GetGrain<ITopicRouteGrain>(topic);
+
+    private IMessageQueueGrain Queue(string topic, QueueRoute queue) =>
+        _client.GetGrain<IMessageQueueGrain>(new QueueKey(queue.Broker, topic, queue.QueueId).ToString());
+}

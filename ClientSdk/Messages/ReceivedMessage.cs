@@ -1,0 +1,135 @@
+using OrleansMq.Grains.Messages;
+using OrleansMq.Storage.Codec;
+using Names = OrleansMq.Grains.Messages.MessagePropertyNames;
+
+namespace OrleansMq.Client.Messages;
+
+/// <summary>A message read from a broker (RocketMQ MessageExt).</summary>
+/// <remarks>
+/// <see cref="Body"/> and the encoded properties are slices of the buffer the broker sent; they stay valid as long as
+/// the message is referenced. Properties are decoded on first access.
+/// </remarks>
+public sealed class ReceivedMessage
+{
+    private readonly ReadOnlyMemory<byte> _properties;
+    private IReadOnlyDictionary<string, string>? _decoded;
+    private string? _messageId;
+
+    internal ReceivedMessage(
+        string topic, string broker, int queueId, long queueOffset, long storeId, long logOffset,
+        long bornTimestamp, long storeTimestamp, MessageFlags flags, ReadOnlyMemory<byte> properties, ReadOnlyMemory<byte> body)
+    {
+        Topic = topic;
+        Broker = broker;
+        QueueId = queueId;
+        QueueOffset = queueOffset;
+        StoreId = storeId;
+        LogOffset = logOffset;
+        BornTimestamp = bornTimestamp;
+        StoreTimestamp = storeTimestamp;
+        Flags = flags;
+        _properties = properties;
+        Body = body;
+    }
+
+    /// <summary>Topic the message was stored in (for retry and DLQ copies: the system topic).</summary>
+    public string Topic { get; }
+
+    /// <summary>Broker that stored it.</summary>
+    public string Broker { get; }
+
+    /// <summary>Queue id.</summary>
+    public int QueueId { get; }
+
+    /// <summary>Offset in the queue.</summary>
+    public long QueueOffset { get; }
+
+    /// <summary>Store id of the broker.</summary>
+    public long StoreId { get; }
+
+    /// <summary>Commit log offset.</summary>
+    public long LogOffset { get; }
+
+    /// <summary>Producer-side creation time, Unix ms.</summary>
+    public long BornTimestamp { get; }
+
+    /// <summary>Broker store time, Unix ms.</summary>
+    public long StoreTimestamp { get; }
+
+    /// <summary>Flags.</summary>
+    public MessageFlags Flags { get; }
+
+    /// <summary>Body.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>The queue it came from.</summary>
+    public MessageQueue Queue => new(Topic, Broker, QueueId);
+
+    /// <summary>Broker-assigned message id.</summary>
+    public string MessageId => _messageId ??= new MessageId(StoreId, LogOffset).ToString();
+
+    /// <summary>Client-generated unique key, or null.</summary>
+    public string? UniqueKey => GetProperty(Names.UniqueKey);
+
+    /// <summary>Tag, or null.</summary>
+    public string? Tag => GetProperty(Names.Tags);
+
+    /// <summary>Business keys.</summary>
+    public IReadOnlyList<string> Keys =>
+        GetProperty(Names.Keys) is { Length: > 0 } keys ? keys.Split(Storage.Codec.MessagePropertyNames.KeySeparator, StringSplitOptions.RemoveEmptyEntries) : [];
+
+    /// <summary>Every property, reserved ones included (e.g. <c>TAGS</c>, <c>UNIQ_KEY</c>).</summary>
+    public IReadOnlyDictionary<string, string> AllProperties => _decoded ??= MessageProperties.Decode(_properties.Span);
+
+    /// <summary>The user properties (reserved names excluded).</summary>
+    public IReadOnlyDictionary<string, string> Properties
+    {
+        get
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in AllProperties)
+            {
+                if (!Names.IsReserved(name))
+                {
+                    result[name] = value;
+                }
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>Times the message was consumed again after failures.</summary>
+    public int ReconsumeTimes => int.TryParse(GetProperty(Names.ReconsumeTimes), out var n) ? n : 0;
+
+    /// <summary>A property by name, reserved or not; null when absent.</summary>
+    public string? GetProperty(string name) => AllProperties.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The body as UTF-8 text.</summary>
+    public string BodyAsString() => System.Text.Encoding.UTF8.GetString(Body.Span);
+
+    internal static ReceivedMessage FromStored(StoredMessage m, string broker) => new(
+        m.Topic, broker, m.QueueId, m.QueueOffset, m.MessageId.StoreId, m.LogOffset, m.BornTimestamp, m.StoreTimestamp, m.Flags, m.Properties, m.Body);
+
+    internal static ReceivedMessage FromData(StoredMessageData m) => new(
+        m.Topic, m.Broker, m.QueueId, m.QueueOffset, m.StoreId, m.LogOffset, m.BornTimestamp, m.StoreTimestamp, (MessageFlags)m.Flags, m.Properties, m.Body);
+
+    /// <summary>Decodes every record of a pull response.</summary>
+    internal static List<ReceivedMessage> Decode(ReadOnlyMemory<byte> records, int count, long storeId, string broker)
+    {
+        var result = new List<ReceivedMessage>(count);
+        var position = 0;
+        while (position < records.Length)
+        {
+            if (!StoredRecord.TryParse(records.Span[position..], out var record))
+            {
+                throw new InvalidDataException($"Broker '{broker}' returned a truncated record at byte {position} of {records.Length}.");
+            }
+
+            result.Add(FromStored(StoredMessage.From(records.Slice(position, record.TotalSize), storeId), broker));
+            position += record.TotalSize;
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,96 @@
+using OrleansMq.Client.Messages;
+using OrleansMq.Grains.Naming;
+using OrleansMq.Storage.Codec;
+using Names = OrleansMq.Grains.Messages.MessagePropertyNames;
+
+namespace OrleansMq.Client.Producing;
+
+/// <summary>Validates a message and encodes its properties once, before it is queued for sending.</summary>
+internal static class MessageEncoder
+{
+    /// <summary>Checks everything the broker would refuse, so bad input fails fast with a clear message and costs no round trip.</summary>
+    /// <exception cref="ArgumentException">What is wrong and what is allowed.</exception>
+    public static byte[] Encode(Message message, ProducerOptions options, string uniqueKey, IEnumerable<KeyValuePair<string, string>>? systemProperties = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        NameValidator.ThrowIfInvalidTopic(message.Topic, nameof(message));
+        if (message.Body.IsEmpty)
+        {
+            throw new ArgumentException($"The message body for topic '{message.Topic}' is empty; bodies need 1 to {options.MaxBodySize} bytes.", nameof(message));
+        }
+
+        if (message.Body.Length > options.MaxBodySize)
+        {
+            throw new ArgumentException(
+                $"The message body for topic '{message.Topic}' is {message.Body.Length} bytes; at most {options.MaxBodySize} bytes are allowed.", nameof(message));
+        }
+
+        var properties = new List<KeyValuePair<string, string>>(message.Properties.Count + 4);
+        if (!string.IsNullOrEmpty(message.Tag))
+        {
+            if (message.Tag.Contains("||", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Tag '{message.Tag}' contains '||', which separates tags in filter expressions.", nameof(message));
+            }
+
+            properties.Add(new(Names.Tags, message.Tag));
+        }
+
+        if (message.Keys.Count > 0)
+        {
+            foreach (var key in message.Keys)
+            {
+                if (string.IsNullOrEmpty(key) || key.Contains(Storage.Codec.MessagePropertyNames.KeySeparator, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Message key '{key}' is empty or contains a space; keys are non-empty and space-free.", nameof(message));
+                }
+            }
+
+            properties.Add(new(Names.Keys, string.Join(Storage.Codec.MessagePropertyNames.KeySeparator, message.Keys)));
+        }
+
+        properties.Add(new(Names.UniqueKey, uniqueKey));
+        foreach (var property in message.Properties)
+        {
+            if (Names.ValidateUserName(property.Key) is { } error)
+            {
+                throw new ArgumentException(error, nameof(message));
+            }
+
+            properties.Add(property);
+        }
+
+        if (systemProperties is not null)
+        {
+            properties.AddRange(systemProperties);
+        }
+
+        var size = EstimateSize(properties);
+        if (size > options.MaxPropertiesSize)
+        {
+            throw new ArgumentException(
+                $"The properties of the message for topic '{message.Topic}' take {size} bytes encoded; at most {options.MaxPropertiesSize} bytes are allowed.", nameof(message));
+        }
+
+        var encoded = MessageProperties.Encode(properties);
+        if (encoded.Length > options.MaxPropertiesSize)
+        {
+            throw new ArgumentException(
+                $"The properties of the message for topic '{message.Topic}' take {encoded.Length} bytes encoded; at most {options.MaxPropertiesSize} bytes are allowed.", nameof(message));
+        }
+
+        return encoded;
+    }
+
+    /// <summary>A lower bound of the encoded size (every character takes at least one UTF-8 byte), so a huge property set is refused without encoding it.</summary>
+    private static long EstimateSize(List<KeyValuePair<string, string>> properties)
+    {
+        long size = 0;
+        foreach (var (name, value) in properties)
+        {
+            size += name.Length + value.Length;
+        }
+
+        return size;
+    }
+}

@@ -1,0 +1,375 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Messaging;
+using OrleansMq.Client.Messages;
+using OrleansMq.Client.Routing;
+using OrleansMq.Grains.Errors;
+using OrleansMq.Grains.Messages;
+using OrleansMq.Grains.Routing;
+using OrleansMq.Storage.Codec;
+
+namespace OrleansMq.Client.Producing;
+
+/// <summary>
+/// Sends messages: synchronously awaited (<see cref="SendAsync"/>), with a callback (<see cref="Send"/>) or one-way
+/// (<see cref="SendOneway"/>). Messages are spread round-robin over the topic's writable queues, batched per queue,
+/// and retried on another broker when a broker fails (at most <see cref="ProducerOptions.RetryTimes"/> times).
+/// </summary>
+/// <remarks>
+/// Thread-safe; share one producer per process. Delivery is at-least-once: a retry after a timeout may store a
+/// message twice (same unique key). Sends wait while <see cref="ProducerOptions.MaxInFlightMessages"/> or
+/// <see cref="ProducerOptions.MaxInFlightBytes"/> are reached (backpressure).
+/// </remarks>
+public sealed partial class Producer : IAsyncDisposable
+{
+    private readonly IClusterClient _client;
+    private readonly RouteCache _routes;
+    private readonly ILogger _logger;
+    private readonly InFlightLimiter _limiter;
+    private readonly BrokerFaultTracker _faults;
+    private readonly ConcurrentDictionary<(string Topic, int QueueId, string Broker), QueueSender> _senders = new();
+    private readonly TimeProvider _time = TimeProvider.System;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _roundRobin;
+    private int _outstanding;
+    private volatile bool _disposing;
+
+    internal Producer(IClusterClient client, RouteCache routes, ProducerOptions options, ILogger logger)
+    {
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        _client = client;
+        _routes = routes;
+        Options = options;
+        _logger = logger;
+        _limiter = new InFlightLimiter(options.MaxInFlightMessages, options.MaxInFlightBytes);
+        _faults = new BrokerFaultTracker(options.BrokerFaultBackoff, _time);
+    }
+
+    /// <summary>The producer's settings.</summary>
+    public ProducerOptions Options { get; }
+
+    /// <summary>Messages accepted and not yet acknowledged.</summary>
+    public int InFlightMessages => _limiter.InFlightMessages;
+
+    /// <summary>Stores a message and returns what the broker did with it.</summary>
+    /// <exception cref="ArgumentException">The message is invalid (name, size, properties); nothing was sent.</exception>
+    /// <exception cref="MqSendException">Every attempt failed, or the broker refused the message.</exception>
+    /// <exception cref="TopicNotFoundException">The topic does not exist and auto-create is off.</exception>
+    public async Task<SendResult> SendAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        var completion = new TaskCompletionSource<SendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await AcceptAsync(message, completion, callback: null, oneway: false, cancellationToken);
+        return await completion.Task;
+    }
+
+    /// <summary>
+    /// Accepts a message for sending and returns once it is queued (after any backpressure wait);
+    /// <paramref name="callback"/> runs once with the result or the failure.
+    /// </summary>
+    /// <exception cref="ArgumentException">The message is invalid; the callback is not called.</exception>
+    public ValueTask Send(Message message, SendCallback callback, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return AcceptAsync(message, completion: null, callback, oneway: false, cancellationToken);
+    }
+
+    /// <summary>Queues a message without waiting for its outcome and without retries (RocketMQ oneway).</summary>
+    /// <exception cref="ArgumentException">The message is invalid.</exception>
+    public ValueTask SendOneway(Message message, CancellationToken cancellationToken = default) =>
+        AcceptAsync(message, completion: null, callback: null, oneway: true, cancellationToken);
+
+    private async ValueTask AcceptAsync(Message message, TaskCompletionSource<SendResult>? completion, SendCallback? callback, bool oneway, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposing, this);
+        var uniqueKey = UniqueKeyGenerator.Next();
+        var properties = MessageEncoder.Encode(message, Options, uniqueKey);
+        var route = await _routes.GetForSendAsync(message.Topic);
+        var send = new PendingSend
+        {
+            Topic = message.Topic,
+            Properties = properties,
+            Body = message.Body,
+            UniqueKey = uniqueKey,
+            BornTimestamp = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Size = properties.Length + message.Body.Length,
+            Completion = completion,
+            Callback = callback,
+            Oneway = oneway,
+        };
+
+        await _limiter.AcquireAsync(send.Size, cancellationToken);
+        Interlocked.Increment(ref _outstanding);
+        Dispatch(send, route);
+    }
+
+    private void Dispatch(PendingSend send, TopicRoute route)
+    {
+        if (!route.IsWritable)
+        {
+            Fail(send, new MqSendException(SendStatus.NoPermission, $"Topic '{send.Topic}' does not allow writes (permission {route.Permission})."));
+            return;
+        }
+
+        if (route.Queues.Length == 0)
+        {
+            Fail(send, new MqSendException(SendStatus.TopicNotFound, $"Topic '{send.Topic}' has no queues."));
+            return;
+        }
+
+        var queue = SelectQueue(route, send.AvoidBroker);
+        SenderFor(send.Topic, queue).Enqueue(send);
+    }
+
+    /// <summary>Round-robin over the queues, skipping the broker that just failed this message and brokers failing lately.</summary>
+    private QueueRoute SelectQueue(TopicRoute route, string? avoid)
+    {
+        var queues = route.Queues;
+        var start = (uint)Interlocked.Increment(ref _roundRobin);
+        for (var i = 0; i < queues.Length; i++)
+        {
+            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
+            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal) && !_faults.IsFaulty(queue.Broker))
+            {
+                return queue;
+            }
+        }
+
+        // Every broker is marked faulty: prefer any other broker than the one that just failed, else any queue.
+        for (var i = 0; i < queues.Length; i++)
+        {
+            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
+            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal))
+            {
+                return queue;
+            }
+        }
+
+        return queues[(int)(start % (uint)queues.Length)];
+    }
+
+    private QueueSender SenderFor(string topic, QueueRoute queue)
+    {
+        var key = (topic, queue.QueueId, queue.Broker);
+        return _senders.TryGetValue(key, out var sender)
+            ? sender
+            : _senders.GetOrAdd(key, k => new QueueSender(this, _client, new MessageQueue(k.Topic, k.Broker, k.QueueId), Options));
+    }
+
+    internal void OnBatchCompleted(QueueSender sender, List<PendingSend> batch, AppendResponse response)
+    {
+        var queue = sender.Queue;
+        if (response.Messages.Length != batch.Count)
+        {
+            OnBatchRefused(sender, batch, response);
+            return;
+        }
+
+        _faults.MarkHealthy(queue.Broker);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var send = batch[i];
+            var result = response.Messages[i];
+            switch (result.Status)
+            {
+                case SendStatus.Ok or SendStatus.FlushDiskTimeout:
+                    Complete(send, new SendResult(result.Status, new MessageId(response.StoreId, result.LogOffset).ToString(), send.UniqueKey, queue, result.QueueOffset));
+                    break;
+                case SendStatus.BodyTooLarge or SendStatus.PropertiesTooLarge or SendStatus.MessageIllegal:
+                    Fail(send, new MqSendException(result.Status, $"Broker '{queue.Broker}' refused the message for topic '{send.Topic}': {result.Status}. {response.Error}"));
+                    break;
+                default:
+                    Retry(send, queue.Broker, new MqSendException(result.Status, $"Broker '{queue.Broker}' did not store the message: {result.Status}. {response.Error}"));
+                    break;
+            }
+        }
+    }
+
+    private void OnBatchRefused(QueueSender sender, List<PendingSend> batch, AppendResponse response)
+    {
+        var queue = sender.Queue;
+        var error = new MqSendException(response.Status, $"Broker '{queue.Broker}' refused a batch for {queue}: {response.Status}. {response.Error}");
+        switch (response.Status)
+        {
+            case SendStatus.QueueNotOwned or SendStatus.TopicNotFound:
+                // Our route is stale: refresh it, then retry (the retry reads the refreshed route).
+                _ = RefreshThenRetryAsync(batch, queue, error);
+                return;
+            case SendStatus.ServiceUnavailable or SendStatus.DiskFull or SendStatus.StoreError:
+                _faults.MarkFailed(queue.Broker);
+                foreach (var send in batch)
+                {
+                    Retry(send, queue.Broker, error);
+                }
+
+                return;
+            default:
+                foreach (var send in batch)
+                {
+                    Fail(send, error);
+                }
+
+                return;
+        }
+    }
+
+    internal void OnBatchFailed(QueueSender sender, List<PendingSend> batch, Exception exception)
+    {
+        var queue = sender.Queue;
+        LogBatchFailed(queue.ToString(), batch.Count, exception.GetType().Name, exception.Message);
+        if (!IsRetryable(exception))
+        {
+            var error = new MqSendException(SendStatus.Invalid, $"Sending to {queue} failed: {exception.Message}", exception);
+            foreach (var send in batch)
+            {
+                Fail(send, error);
+            }
+
+            return;
+        }
+
+        _faults.MarkFailed(queue.Broker);
+        var wrapped = new MqSendException(SendStatus.Invalid, $"Sending to {queue} failed: {exception.Message}", exception);
+        foreach (var send in batch)
+        {
+            Retry(send, queue.Broker, wrapped);
+        }
+    }
+
+    /// <summary>Failures where another broker may well succeed (RocketMQ retries these on another broker).</summary>
+    private static bool IsRetryable(Exception exception) => exception is BrokerUnavailableException
+        or TimeoutException
+        or OperationCanceledException
+        or SiloUnavailableException
+        or OrleansMessageRejectionException
+        or ConnectionFailedException;
+
+    private async Task RefreshThenRetryAsync(List<PendingSend> batch, MessageQueue queue, MqSendException error)
+    {
+        try
+        {
+            await _routes.RefreshAsync(queue.Topic);
+        }
+        catch (Exception e)
+        {
+            LogBatchFailed(queue.ToString(), batch.Count, e.GetType().Name, e.Message);
+        }
+
+        foreach (var send in batch)
+        {
+            Retry(send, avoidBroker: null, error);
+        }
+    }
+
+    private void Retry(PendingSend send, string? avoidBroker, Exception error)
+    {
+        send.LastError = error;
+        if (send.Oneway || send.Attempt >= Options.RetryTimes)
+        {
+            Fail(send, error);
+            return;
+        }
+
+        send.Attempt++;
+        send.AvoidBroker = avoidBroker;
+        var route = _routes.TryGet(send.Topic);
+        if (route is null)
+        {
+            Fail(send, new TopicNotFoundException(send.Topic));
+            return;
+        }
+
+        Dispatch(send, route);
+    }
+
+    private void Complete(PendingSend send, SendResult result)
+    {
+        Finish(send);
+        if (send.Completion is not null)
+        {
+            send.Completion.TrySetResult(result);
+        }
+        else if (send.Callback is not null)
+        {
+            InvokeCallback(send.Callback, result, null);
+        }
+    }
+
+    private void Fail(PendingSend send, Exception error)
+    {
+        Finish(send);
+        if (send.Completion is not null)
+        {
+            send.Completion.TrySetException(error);
+        }
+        else if (send.Callback is not null)
+        {
+            InvokeCallback(send.Callback, null, error);
+        }
+        else
+        {
+            LogOnewayFailed(send.Topic, error.Message);
+        }
+    }
+
+    private void Finish(PendingSend send)
+    {
+        _limiter.Release(send.Size);
+        if (Interlocked.Decrement(ref _outstanding) == 0 && _disposing)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private void InvokeCallback(SendCallback callback, SendResult? result, Exception? error)
+    {
+        try
+        {
+            callback(result, error);
+        }
+        catch (Exception e)
+        {
+            LogCallbackThrew(e);
+        }
+    }
+
+    /// <summary>Waits for every accepted message to complete (bounded by the send timeout of all attempts), then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposing)
+        {
+            return;
+        }
+
+        _disposing = true;
+        if (Volatile.Read(ref _outstanding) == 0)
+        {
+            return;
+        }
+
+        var bound = Options.SendTimeout * (Options.RetryTimes + 1) + TimeSpan.FromSeconds(1);
+        try
+        {
+            await _drained.Task.WaitAsync(bound);
+        }
+        catch (TimeoutException)
+        {
+            LogDrainTimedOut(Volatile.Read(ref _outstanding), bound);
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Debug, "Batch of {Count} messages to {Queue} failed: {Error}: {Message}")]
+    private partial void LogBatchFailed(string queue, int count, string error, string message);
+
+    [LoggerMessage(2, LogLevel.Debug, "One-way message to {Topic} was not stored: {Reason}")]
+    private partial void LogOnewayFailed(string topic, string reason);
+
+    [LoggerMessage(3, LogLevel.Error, "A send callback threw")]
+    private partial void LogCallbackThrew(Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Producer stopped with {Count} messages still unacknowledged after {Bound}")]
+    private partial void LogDrainTimedOut(int count, TimeSpan bound);
+}

@@ -1,0 +1,76 @@
+namespace OrleansMq.Client.Producing;
+
+/// <summary>Settings of a <see cref="Producer"/>. Defaults follow RocketMQ where it has one.</summary>
+public sealed record ProducerOptions
+{
+    /// <summary>Producer group (used for transaction check-back). Default <c>DEFAULT_PRODUCER</c>.</summary>
+    public string ProducerGroup { get; init; } = "DEFAULT_PRODUCER";
+
+    /// <summary>Timeout of one attempt to store a batch. Default 3 s (RocketMQ sendMsgTimeout).</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Retries on another broker after a failed attempt. Default 2, so at most 3 attempts (RocketMQ retryTimesWhenSendFailed).</summary>
+    public int RetryTimes { get; init; } = 2;
+
+    /// <summary>How long a broker that failed is skipped when choosing queues. Default 30 s.</summary>
+    public TimeSpan BrokerFaultBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Extra time a queue's batch waits for more messages before it is sent. Default zero: a queue sends as soon as it
+    /// has no batch in flight, and messages that arrive meanwhile form the next batch, so batches grow with load
+    /// without adding latency at low load.
+    /// </summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Largest batch in bytes of encoded messages. Default 1 MiB.</summary>
+    public int MaxBatchBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Most messages in one batch. Default 1,024.</summary>
+    public int MaxBatchMessages { get; init; } = 1024;
+
+    /// <summary>Batches in flight per queue. Default 1, which keeps a queue's messages in send order.</summary>
+    public int MaxInFlightBatchesPerQueue { get; init; } = 1;
+
+    /// <summary>Messages accepted but not yet acknowledged; further sends wait (backpressure). Default 10,000.</summary>
+    public int MaxInFlightMessages { get; init; } = 10_000;
+
+    /// <summary>Bytes accepted but not yet acknowledged; further sends wait. Default 64 MiB.</summary>
+    public long MaxInFlightBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Largest body the producer accepts (checked before sending). Default 4 MiB (the broker default).</summary>
+    public int MaxBodySize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest encoded properties the producer accepts. Default 32 KiB (the broker default).</summary>
+    public int MaxPropertiesSize { get; init; } = 32 * 1024;
+
+    /// <summary>Returns the problems with these options, naming each option and its allowed range.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Grains.Naming.NameValidator.ValidateGroup(ProducerGroup) is { } group)
+        {
+            errors.Add($"ProducerOptions.ProducerGroup: {group}");
+        }
+
+        Check(errors, SendTimeout > TimeSpan.Zero && SendTimeout <= TimeSpan.FromMinutes(5), $"ProducerOptions.SendTimeout is {SendTimeout}; it must be above zero and at most 00:05:00.");
+        Check(errors, RetryTimes is >= 0 and <= 16, $"ProducerOptions.RetryTimes is {RetryTimes}; it must be between 0 and 16.");
+        Check(errors, BrokerFaultBackoff >= TimeSpan.Zero, $"ProducerOptions.BrokerFaultBackoff is {BrokerFaultBackoff}; it may not be negative.");
+        Check(errors, Linger >= TimeSpan.Zero && Linger <= TimeSpan.FromSeconds(1), $"ProducerOptions.Linger is {Linger}; it must be between 0 and 00:00:01.");
+        Check(errors, MaxBatchBytes is >= 1024 and <= 64 * 1024 * 1024, $"ProducerOptions.MaxBatchBytes is {MaxBatchBytes}; it must be between 1024 and 67108864.");
+        Check(errors, MaxBatchMessages is >= 1 and <= 65_536, $"ProducerOptions.MaxBatchMessages is {MaxBatchMessages}; it must be between 1 and 65536.");
+        Check(errors, MaxInFlightBatchesPerQueue is >= 1 and <= 64, $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; it must be between 1 and 64.");
+        Check(errors, MaxInFlightMessages >= 1, $"ProducerOptions.MaxInFlightMessages is {MaxInFlightMessages}; it must be at least 1.");
+        Check(errors, MaxInFlightBytes >= 1024, $"ProducerOptions.MaxInFlightBytes is {MaxInFlightBytes}; it must be at least 1024.");
+        Check(errors, MaxBodySize is >= 1 and <= 256 * 1024 * 1024, $"ProducerOptions.MaxBodySize is {MaxBodySize}; it must be between 1 and 268435456.");
+        Check(errors, MaxPropertiesSize is >= 64 and <= 1024 * 1024, $"ProducerOptions.MaxPropertiesSize is {MaxPropertiesSize}; it must be between 64 and 1048576.");
+        return errors;
+    }
+
+    private static void Check(List<string> errors, bool ok, string error)
+    {
+        if (!ok)
+        {
+            errors.Add(error);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using OrleansMq.Grains.Brokers;
+using OrleansMq.Grains.Messages;
+
+namespace OrleansMq.Grains;
+
+/// <summary>Broker-level operations on one broker's store (keyed by broker name, activated on that broker).</summary>
+[Alias("OrleansMq.IBrokerGrain")]
+public interface IBrokerGrain : IGrainWithStringKey
+{
+    /// <summary>Positions and disk usage of the store.</summary>
+    [Alias("GetStatus")]
+    Task<BrokerStatus> GetStatusAsync();
+
+    /// <summary>Every queue the store holds.</summary>
+    [Alias("ListQueues")]
+    Task<QueueStatus[]> ListQueuesAsync();
+
+    /// <summary>Deletes the consume queues of a topic on this broker.</summary>
+    [Alias("DeleteTopic")]
+    Task DeleteTopicAsync(string topic);
+
+    /// <summary>The record at a log offset (from a message id), or null.</summary>
+    [Alias("GetMessage")]
+    Task<StoredMessageData?> GetMessageAsync(long logOffset);
+
+    /// <summary>Records of a topic carrying a user key, stored within [begin, end] (Unix ms).</summary>
+    [Alias("QueryByKey")]
+    Task<StoredMessageData[]> QueryByKeyAsync(string topic, string key, int maxResults, long beginTimestamp, long endTimestamp);
+
+    /// <summary>Records of a topic with a client unique key.</summary>
+    [Alias("QueryByUniqueKey")]
+    Task<StoredMessageData[]> QueryByUniqueKeyAsync(string topic, string uniqueKey);
+}

@@ -1,0 +1,11 @@
+namespace OrleansMq.Grains.Messages;
+
+/// <summary>A batch of messages for one queue, encoded once by the producer (<c>MessageBatchWriter</c>).</summary>
+/// <remarks>
+/// Immutable: inside a silo Orleans passes it by reference. The sender must not reuse <see cref="Batch"/>'s memory
+/// after the call starts.
+/// </remarks>
+/// <param name="Batch">Encoded batch entries.</param>
+/// <param name="Count">Number of entries in <see cref="Batch"/>.</param>
+[GenerateSerializer, Immutable, Alias("OrleansMq.AppendRequest")]
+public sealed record AppendRequest([property: Id(0)] ReadOnlyMemory<byte> Batch, [property: Id(1)] int Count);

@@ -1,0 +1,44 @@
+namespace OrleansMq.Grains.Naming;
+
+/// <summary>The reserved topic names and prefixes (RocketMQ names, so RocketMQ users recognise them).</summary>
+public static class SystemTopics
+{
+    /// <summary>Prefix of a consumer group's retry topic: <c>%RETRY%{group}</c>.</summary>
+    public const string RetryPrefix = "%RETRY%";
+
+    /// <summary>Prefix of a consumer group's dead-letter topic: <c>%DLQ%{group}</c>.</summary>
+    public const string DeadLetterPrefix = "%DLQ%";
+
+    /// <summary>Prefix of internal broker topics (delay levels, timers, transactions).</summary>
+    public const string SystemPrefix = "RMQ_SYS_";
+
+    /// <summary>Topic holding messages waiting for their delay level (one queue per level).</summary>
+    public const string Schedule = "SCHEDULE_TOPIC_XXXX";
+
+    /// <summary>Human-readable list of the reserved names for error messages.</summary>
+    public const string Describe = "'%RETRY%…', '%DLQ%…', 'RMQ_SYS_…', 'SCHEDULE_TOPIC_XXXX'";
+
+    /// <summary>The retry topic of a consumer group.</summary>
+    public static string Retry(string group) => RetryPrefix + group;
+
+    /// <summary>The dead-letter topic of a consumer group.</summary>
+    public static string DeadLetter(string group) => DeadLetterPrefix + group;
+
+    /// <summary>True for reserved names that users may not send to directly.</summary>
+    public static bool IsSystem(string topic) =>
+        topic.StartsWith(RetryPrefix, StringComparison.Ordinal)
+        || topic.StartsWith(DeadLetterPrefix, StringComparison.Ordinal)
+        || topic.StartsWith(SystemPrefix, StringComparison.Ordinal)
+        || string.Equals(topic, Schedule, StringComparison.Ordinal);
+
+    /// <summary>The part after a '%…%' prefix, or the name itself.</summary>
+    internal static string StripPrefix(string topic)
+    {
+        if (topic.StartsWith(RetryPrefix, StringComparison.Ordinal))
+        {
+            return topic[RetryPrefix.Length..];
+        }
+
+        return topic.StartsWith(DeadLetterPrefix, StringComparison.Ordinal) ? topic[DeadLetterPrefix.Length..] : topic;
+    }
+}

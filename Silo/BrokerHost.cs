@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using OrleansMq.Grains.Errors;
+using OrleansMq.Grains.Hosting;
+using OrleansMq.Hosting;
+using OrleansMq.Silo.Configuration;
+using OrleansMq.Storage;
+using OrleansMq.Storage.Configuration;
+
+namespace OrleansMq.Silo;
+
+/// <summary>Builds the broker web application: the Orleans silo, the dashboard and the HTTP endpoints.</summary>
+public static class BrokerHost
+{
+    /// <summary>Builds the host from <c>appsettings.json</c>, environment variables (<c>OrleansMq__Broker__Name</c>) and command-line arguments.</summary>
+    /// <exception cref="OptionsValidationException">A setting is invalid (each problem named).</exception>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, CommandLine.Switches);
+
+        var host = builder.Configuration.GetSection(SiloHostOptions.SectionName).Get<SiloHostOptions>() ?? new SiloHostOptions();
+        if (host.Validate() is { Count: > 0 } errors)
+        {
+            throw new OptionsValidationException(SiloHostOptions.SectionName, typeof(SiloHostOptions), errors);
+        }
+
+        var dataDirectory = builder.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.DataDirectory)}"] ?? new BrokerOptions().DataDirectory;
+        builder.WebHost.UseUrls($"http://{host.Address}:{host.HttpPort}");
+        builder.Services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.SectionName));
+        builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection("OrleansMq:Storage"));
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = host.ClusterId;
+                o.ServiceId = host.ServiceId;
+            });
+            switch (host.Mode)
+            {
+                case ClusterMode.Embedded:
+                    silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, serviceId: host.ServiceId, clusterId: host.ClusterId);
+                    silo.AddOrleansMqFileStateStorage(Path.Combine(dataDirectory, "state"));
+                    break;
+                default:
+                    throw new OptionsValidationException(SiloHostOptions.SectionName, typeof(SiloHostOptions), [$"OrleansMq:Host:Mode {host.Mode} is not supported by this build."]);
+            }
+
+            silo.AddOrleansMqBroker();
+            silo.AddDashboard();
+        });
+
+        var app = builder.Build();
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapGet("/", () => Results.Redirect("/dashboard/"));
+        return app;
+    }
+
+    /// <summary>A one-line explanation for failures a user can fix (bad settings, a busy or corrupt data directory), else null.</summary>
+    public static string? DescribeStartupFailure(Exception exception) => exception switch
+    {
+        OptionsValidationException e => string.Join(" ", e.Failures),
+        OrleansMqException e => e.Message,
+        CorruptLogException e => e.Message,
+        ArgumentException e when e.Message.Contains("Options", StringComparison.Ordinal) => e.Message,
+        IOException e when e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) => e.Message + " (another process uses one of the configured ports; see --silo-port, --gateway-port, --http-port)",
+        AggregateException { InnerExceptions.Count: 1 } e => DescribeStartupFailure(e.InnerExceptions[0]),
+        { InnerException: { } inner } => DescribeStartupFailure(inner),
+        _ => null,
+    };
+}

@@ -1,0 +1,268 @@
+using System.Security.Cryptography;
+using OrleansMq.Client.Messages;
+using OrleansMq.Grains.Messages;
+using OrleansMq.Grains.Tests.Fixtures;
+using OrleansMq.TestKit;
+
+namespace OrleansMq.Grains.Tests.Cluster;
+
+public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixture<ThreeBrokerCluster>
+{
+    [Fact]
+    public async Task SendAsync_TenThousandMessagesOverEightQueues_EveryMessagePulledBackExactlyOnceByteEqual()
+    {
+        var topic = TestTopics.Unique("produce");
+        var route = await fixture.Client.Admin.CreateTopicAsync(topic, 8);
+        Assert.Equal(3, route.Queues.Select(q => q.Broker).Distinct().Count());
+        await using var producer = fixture.Client.CreateProducer();
+
+        const int count = 10_000;
+        var bodies = new byte[count][];
+        var sends = new Task<SendResult>[count];
+        for (var i = 0; i < count; i++)
+        {
+            bodies[i] = RandomNumberGenerator.GetBytes(1 + (i * 37 % 2048));
+            sends[i] = producer.SendAsync(new Message(topic, bodies[i]) { Tag = "T" + (i % 3) });
+        }
+
+        var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}", TimeSpan.FromSeconds(90));
+        Assert.All(results, r => Assert.Equal(SendStatus.Ok, r.Status));
+        var byQueue = results.GroupBy(r => r.Queue).ToDictionary(g => g.Key, g => g.Select(r => r.QueueOffset).Order().ToArray());
+        Assert.Equal(8, byQueue.Count);
+        foreach (var (queue, offsets) in byQueue)
+        {
+            Assert.Equal(Enumerable.Range(0, offsets.Length).Select(i => (long)i), offsets); // dense and unique per queue
+        }
+
+        var expected = new Dictionary<string, (byte[] Body, SendResult Result)>();
+        for (var i = 0; i < count; i++)
+        {
+            expected.Add(results[i].UniqueKey, (bodies[i], results[i]));
+        }
+
+        var consumer = fixture.Client.CreatePullConsumer();
+        var seen = new HashSet<string>();
+        foreach (var queue in await consumer.GetQueuesAsync(topic))
+        {
+            long offset = 0;
+            while (true)
+            {
+                var pulled = await consumer.PullAsync(queue, offset, maxMessages: 256, wait: TimeSpan.Zero);
+                if (pulled.Status == PullStatus.NoNewMessage)
+                {
+                    break;
+                }
+
+                Assert.Equal(PullStatus.Found, pulled.Status);
+                foreach (var message in pulled.Messages)
+                {
+                    Assert.True(seen.Add(message.UniqueKey!), $"message {message.UniqueKey} pulled twice");
+                    var (body, sent) = expected[message.UniqueKey!];
+                    Assert.Equal(body, message.Body.ToArray());
+                    Assert.Equal(sent.Queue, message.Queue);
+                    Assert.Equal(sent.QueueOffset, message.QueueOffset);
+                    Assert.Equal(sent.MessageId, message.MessageId);
+                    Assert.Equal(topic, message.Topic);
+                }
+
+                offset = pulled.NextOffset;
+            }
+        }
+
+        Assert.Equal(count, seen.Count);
+    }
+
+    [Fact]
+    public async Task QueueGrains_AfterProducing_AreActiveOnTheirOwningBroker()
+    {
+        var topic = TestTopics.Unique("placement");
+        var route = await fixture.Client.Admin.CreateTopicAsync(topic, 6);
+        await using var producer = fixture.Client.CreateProducer();
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(i => producer.SendAsync(new Message(topic, $"m{i}"))));
+
+        var management = fixture.Cluster.Client.GetGrain<IManagementGrain>(0);
+        var statistics = await management.GetDetailedGrainStatistics();
+        var names = fixture.Cluster.Silos.ToDictionary(s => s.SiloAddress, s => s.Name);
+        var activations = statistics
+            .Where(s => s.GrainId.Key.ToString()!.Contains("|" + topic + "|", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.Equal(route.Queues.Length, activations.Count);
+        foreach (var activation in activations)
+        {
+            var key = Routing.QueueKey.Parse(activation.GrainId.Key.ToString()!);
+            Assert.Equal(route.Queues[key.QueueId].Broker, key.Broker);
+            Assert.Equal(key.Broker, names[activation.SiloAddress]);
+            Assert.Equal(10, fixture.StoreOf(key.Broker).Store.GetQueueRange(topic, key.QueueId).Max);
+        }
+    }
+
+    [Fact]
+    public async Task SendOnewayAndCallback_ManyMessages_AllArrive()
+    {
+        var topic = TestTopics.Unique("oneway");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 4);
+        await using var producer = fixture.Client.CreateProducer();
+
+        const int count = 500;
+        var callbacks = 0;
+        var failures = new List<Exception>();
+        var allCalledBack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < count; i++)
+        {
+            await producer.SendOneway(new Message(topic, $"oneway-{i}"));
+            await producer.Send(new Message(topic, $"callback-{i}"), (result, error) =>
+            {
+                if (error is not null)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(error);
+                    }
+                }
+
+                if (Interlocked.Increment(ref callbacks) == count)
+                {
+                    allCalledBack.TrySetResult();
+                }
+            });
+        }
+
+        await Wait.ForAsync(allCalledBack.Task, $"{count} send callbacks");
+        Assert.Empty(failures);
+        await Wait.UntilAsync(
+            async () => (await fixture.Client.Admin.GetTopicOffsetsAsync(topic)).Sum(q => q.MaxOffset) == 2 * count,
+            $"{2 * count} messages stored in {topic}",
+            observed: () => fixture.Client.Admin.GetTopicOffsetsAsync(topic).Result.Sum(q => q.MaxOffset).ToString());
+
+        var consumer = fixture.Client.CreatePullConsumer();
+        var bodies = new HashSet<string>();
+        foreach (var queue in await consumer.GetQueuesAsync(topic))
+        {
+            var pulled = await consumer.PullAsync(queue, 0, maxMessages: 1000, wait: TimeSpan.Zero);
+            foreach (var message in pulled.Messages)
+            {
+                Assert.True(bodies.Add(message.BodyAsString()));
+            }
+        }
+
+        Assert.Equal(2 * count, bodies.Count);
+        Assert.All(Enumerable.Range(0, count), i => Assert.Contains($"oneway-{i}", bodies));
+    }
+
+    [Fact]
+    public async Task PullAsync_EmptyQueueThenSend_LongPollReturnsTheNewMessage()
+    {
+        var topic = TestTopics.Unique("longpoll");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        var consumer = fixture.Client.CreatePullConsumer();
+        var queue = (await consumer.GetQueuesAsync(topic))[0];
+
+        var pull = consumer.PullAsync(queue, 0, wait: TimeSpan.FromSeconds(20));
+        Assert.False(pull.IsCompleted);
+        await using var producer = fixture.Client.CreateProducer();
+        await producer.SendAsync(new Message(topic, "wake up"));
+
+        var result = await Wait.ForAsync(pull, "the long poll to return the new message", TimeSpan.FromSeconds(15));
+        Assert.Equal(PullStatus.Found, result.Status);
+        Assert.Equal("wake up", Assert.Single(result.Messages).BodyAsString());
+    }
+
+    [Fact]
+    public async Task PullAsync_WithTagFilter_ReturnsOnlyMatchingTags()
+    {
+        var topic = TestTopics.Unique("tags");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer();
+        for (var i = 0; i < 30; i++)
+        {
+            await producer.SendAsync(new Message(topic, $"m{i}") { Tag = "Tag" + (i % 3) });
+        }
+
+        var consumer = fixture.Client.CreatePullConsumer();
+        var queue = (await consumer.GetQueuesAsync(topic))[0];
+        var result = await consumer.PullAsync(queue, 0, 100, TimeSpan.Zero, FilterExpression.Tags("Tag0 || Tag2"));
+
+        Assert.Equal(PullStatus.Found, result.Status);
+        Assert.Equal(20, result.Messages.Count);
+        Assert.All(result.Messages, m => Assert.Contains(m.Tag, new[] { "Tag0", "Tag2" }));
+        Assert.Equal(30, result.NextOffset);
+    }
+
+    [Fact]
+    public async Task PullAsync_OffsetOutOfRange_ReturnsTheValidRange()
+    {
+        var topic = TestTopics.Unique("range");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer();
+        for (var i = 0; i < 5; i++)
+        {
+            await producer.SendAsync(new Message(topic, $"m{i}"));
+        }
+
+        var consumer = fixture.Client.CreatePullConsumer();
+        var queue = (await consumer.GetQueuesAsync(topic))[0];
+
+        var tooBig = await consumer.PullAsync(queue, 10, wait: TimeSpan.Zero);
+        Assert.Equal(PullStatus.OffsetTooBig, tooBig.Status);
+        Assert.Equal((0, 5), (tooBig.MinOffset, tooBig.MaxOffset));
+        Assert.Contains("[0, 5]", tooBig.Error);
+
+        var tooSmall = await consumer.PullAsync(queue, -1, wait: TimeSpan.Zero);
+        Assert.Equal(PullStatus.OffsetTooSmall, tooSmall.Status);
+        Assert.Equal((0, 5), (tooSmall.MinOffset, tooSmall.MaxOffset));
+    }
+
+    [Fact]
+    public async Task Admin_FindMessage_ByMessageIdAndUniqueKeyAndKey()
+    {
+        var topic = TestTopics.Unique("lookup");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 4);
+        await using var producer = fixture.Client.CreateProducer();
+        var message = new Message(topic, "find me") { Tag = "TagX" };
+        message.Keys.Add("order-42");
+        message.Properties["color"] = "blue";
+        var sent = await producer.SendAsync(message);
+
+        var byId = await fixture.Client.Admin.FindMessageByIdAsync(sent.MessageId);
+        Assert.NotNull(byId);
+        Assert.Equal("find me", byId.BodyAsString());
+        Assert.Equal("TagX", byId.Tag);
+        Assert.Equal(["order-42"], byId.Keys);
+        Assert.Equal("blue", byId.Properties["color"]);
+        Assert.Equal(sent.Queue, byId.Queue);
+
+        var byUniqueKey = await fixture.Client.Admin.FindMessagesByUniqueKeyAsync(topic, sent.UniqueKey);
+        Assert.Equal(sent.MessageId, Assert.Single(byUniqueKey).MessageId);
+
+        var byKey = await fixture.Client.Admin.FindMessagesByKeyAsync(topic, "order-42");
+        Assert.Equal(sent.MessageId, Assert.Single(byKey).MessageId);
+
+        Assert.Null(await fixture.Client.Admin.FindMessageByIdAsync(new Storage.Codec.MessageId(123456789, 0).ToString()));
+    }
+
+    [Fact]
+    public async Task PollAsync_AssignedQueues_DeliversEveryMessageAndTracksPositions()
+    {
+        var topic = TestTopics.Unique("poll");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 3);
+        await using var producer = fixture.Client.CreateProducer();
+        await Task.WhenAll(Enumerable.Range(0, 90).Select(i => producer.SendAsync(new Message(topic, $"m{i}"))));
+
+        await using var consumer = fixture.Client.CreatePullConsumer();
+        var queues = await consumer.GetQueuesAsync(topic);
+        consumer.Assign(queues);
+        var received = new List<string>();
+        await Wait.UntilAsync(
+            async () =>
+            {
+                received.AddRange((await consumer.PollAsync(TimeSpan.FromSeconds(1))).Select(m => m.BodyAsString()));
+                return received.Count >= 90;
+            },
+            "90 messages polled",
+            observed: () => $"{received.Count} polled");
+
+        Assert.Equal(90, received.Distinct().Count());
+        Assert.All(queues, q => Assert.Equal(30, consumer.Position(q)));
+    }
+}

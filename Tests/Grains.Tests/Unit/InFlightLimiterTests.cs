@@ -1,0 +1,54 @@
+using OrleansMq.Client.Producing;
+
+namespace OrleansMq.Grains.Tests.Unit;
+
+public sealed class InFlightLimiterTests
+{
+    [Fact]
+    public async Task Acquire_BeyondMessageLimit_WaitsUntilRelease()
+    {
+        var limiter = new InFlightLimiter(maxMessages: 2, maxBytes: 1_000);
+        await limiter.AcquireAsync(10, default);
+        await limiter.AcquireAsync(10, default);
+        var third = limiter.AcquireAsync(10, default).AsTask();
+        Assert.False(third.IsCompleted);
+
+        limiter.Release(10);
+        await third.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, limiter.InFlightMessages);
+    }
+
+    [Fact]
+    public async Task Acquire_BeyondByteLimit_WaitsFifo_AndOversizedAdmittedWhenAlone()
+    {
+        var limiter = new InFlightLimiter(maxMessages: 100, maxBytes: 100);
+        await limiter.AcquireAsync(500, default); // alone: admitted although above the byte limit
+        var small = limiter.AcquireAsync(10, default).AsTask();
+        Assert.False(small.IsCompleted);
+        limiter.Release(500);
+        await small.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Acquire_Cancelled_DoesNotLeakCapacity()
+    {
+        var limiter = new InFlightLimiter(maxMessages: 1, maxBytes: 1_000);
+        await limiter.AcquireAsync(1, default);
+        using var cancel = new CancellationTokenSource();
+        var waiting = limiter.AcquireAsync(1, cancel.Token).AsTask();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+
+        limiter.Release(1);
+        Assert.Equal(0, limiter.InFlightMessages);
+        await limiter.AcquireAsync(1, default).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void UniqueKeys_AreUniqueAndThirtyTwoHexDigits()
+    {
+        var keys = Enumerable.Range(0, 10_000).Select(_ => UniqueKeyGenerator.Next()).ToList();
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.All(keys, k => Assert.Matches("^[0-9A-F]{32}$", k));
+    }
+}
