@@ -103,7 +103,7 @@ public sealed partial class MessageStore
                         continue;
                     }
 
-                    if ((count > 0 && bytes + entry.MessageSize > maxBytes) || count == limit)
+                    if (count > 0 && bytes + entry.MessageSize > maxBytes)
                     {
                         full = true;
                         break;
@@ -114,6 +114,11 @@ public sealed partial class MessageStore
                     bytes += entry.MessageSize;
                     offset++;
                     scanned++;
+                    if (count == limit)
+                    {
+                        full = true;
+                        break;
+                    }
                 }
             }
 
