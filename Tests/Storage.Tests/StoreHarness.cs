@@ -104,6 +104,11 @@ internal static class StoreHarness
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
         {
+            if (Path.GetFileName(file) == "lock")
+            {
+                continue; // Held exclusively by the open store; it carries no data.
+            }
+
             var target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
