@@ -124,28 +124,32 @@ public sealed class PushConsumer : IAsyncDisposable
     /// <summary>Stops pulling, lets cached messages finish (bounded by <see cref="PushConsumerOptions.ReleaseTimeout"/>), commits and leaves the group.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_session is not null)
+        var (session, engine) = (_session, _engine);
+        (_session, _engine) = (null, null);
+        if (session is not null)
         {
-            await _session.DisposeAsync();
+            await session.DisposeAsync();
         }
 
-        if (_engine is not null)
+        if (engine is not null)
         {
-            await _engine.DisposeAsync();
+            await engine.DisposeAsync();
         }
     }
 
     /// <summary>Stops at once without committing or leaving, as a killed process would (tests of failover).</summary>
     internal async Task AbandonAsync()
     {
-        if (_session is not null)
+        var (session, engine) = (_session, _engine);
+        (_session, _engine) = (null, null);
+        if (session is not null)
         {
-            await _session.AbandonAsync();
+            await session.AbandonAsync();
         }
 
-        if (_engine is not null)
+        if (engine is not null)
         {
-            await _engine.DisposeAsync();
+            await engine.DisposeAsync();
         }
     }
 
@@ -158,7 +162,7 @@ public sealed class PushConsumer : IAsyncDisposable
 
     private void ThrowIfStarted()
     {
-        if (_session is not null)
+        if (_session is not null || _engine is not null)
         {
             throw new InvalidOperationException("The consumer is already started; subscriptions and listeners are set before StartAsync.");
         }

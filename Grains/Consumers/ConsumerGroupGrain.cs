@@ -479,7 +479,8 @@ internal sealed partial class ConsumerGroupGrain(
         foreach (var member in _members.Values)
         {
             var assignment = AssignmentOf(member);
-            var signature = string.Join(',', assignment.Queues.Select(q => $"{q.Topic}|{q.QueueId}|{q.Lease}"));
+            var signature = string.Join(',', assignment.Queues.Select(q => $"{q.Topic}|{q.QueueId}|{q.Lease}"))
+                + ";" + string.Join(',', assignment.Revoking.Select(q => $"{q.Topic}|{q.QueueId}|{q.Lease}"));
             if (signature != member.LastPushed)
             {
                 member.LastPushed = signature;
@@ -491,21 +492,25 @@ internal sealed partial class ConsumerGroupGrain(
     private MemberAssignment AssignmentOf(Member member)
     {
         var queues = new List<QueueLease>();
+        var revoking = new List<QueueLease>();
         foreach (var (queue, owner) in _owners)
         {
-            if (owner.MemberId != member.Id || _pendingMoves.ContainsKey(queue)
-                || !_routes.TryGetValue(queue.Topic, out var route) || route is null || queue.QueueId >= route.Queues.Length)
+            if (owner.MemberId != member.Id || !_routes.TryGetValue(queue.Topic, out var route) || route is null || queue.QueueId >= route.Queues.Length)
             {
                 continue;
             }
 
             var committed = state.State.Offsets.TryGetValue(queue.Key, out var offset) ? offset : -1;
-            queues.Add(new QueueLease(queue.Topic, route.Queues[queue.QueueId].Broker, queue.QueueId, owner.Lease, committed));
+            var lease = new QueueLease(queue.Topic, route.Queues[queue.QueueId].Broker, queue.QueueId, owner.Lease, committed);
+            (_pendingMoves.ContainsKey(queue) ? revoking : queues).Add(lease);
         }
 
-        queues.Sort((a, b) => new QueueRef(a.Topic, a.QueueId).CompareTo(new QueueRef(b.Topic, b.QueueId)));
-        return new MemberAssignment(member.Id, _generation, [.. queues], Settings.HeartbeatInterval, Settings.MemberExpiry);
+        queues.Sort(CompareLeases);
+        revoking.Sort(CompareLeases);
+        return new MemberAssignment(member.Id, _generation, [.. queues], Settings.HeartbeatInterval, Settings.MemberExpiry, [.. revoking]);
     }
+
+    private static int CompareLeases(QueueLease a, QueueLease b) => new QueueRef(a.Topic, a.QueueId).CompareTo(new QueueRef(b.Topic, b.QueueId));
 
     private static void Validate(MemberRegistration registration)
     {

@@ -21,7 +21,8 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
     private readonly CancellationTokenSource _stop = new();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private IConsumerGroupObserver? _reference;
-    private string? _memberId;
+    private volatile string? _memberId;
+    private MemberAssignment? _earlyPush;
     private long _generation = long.MinValue;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(10);
     private TimeSpan _expiry = TimeSpan.FromSeconds(30);
@@ -50,12 +51,20 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
 
     Task IConsumerGroupObserver.OnAssignmentChanged(MemberAssignment assignment)
     {
+        if (_memberId is null)
+        {
+            // Pushed before RegisterAsync returned our member id: keep the newest, apply it right after registering.
+            Interlocked.Exchange(ref _earlyPush, assignment);
+            return Task.CompletedTask;
+        }
+
         _ = ApplySafelyAsync(assignment);
         return Task.CompletedTask;
     }
 
     private async Task RegisterAsync()
     {
+        _memberId = null;
         var subscriptions = Subscriptions.Select(s => new Subscription(s.Key, s.Value)).ToArray();
         var assignment = await _group.RegisterAsync(new MemberRegistration(_clientId, subscriptions, ConsumeMode.Clustering, Options.AllocationStrategy, _reference));
         _memberId = assignment.MemberId;
@@ -65,6 +74,10 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
         _lastContact = Environment.TickCount64;
         LogRegistered(Options.ConsumerGroup, assignment.MemberId, assignment.Queues.Length);
         await ApplyAsync(assignment);
+        if (Interlocked.Exchange(ref _earlyPush, null) is { } early && early.MemberId == assignment.MemberId)
+        {
+            await ApplyAsync(early);
+        }
     }
 
     private async Task ApplySafelyAsync(MemberAssignment assignment)
@@ -115,6 +128,16 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
             }
 
             await Task.WhenAll(stopping);
+
+            // Revoked queues this member is not running (it missed the push that granted them): give them back as they are.
+            foreach (var lease in assignment.Revoking)
+            {
+                if (!released.Exists(r => r.Topic == lease.Topic && r.QueueId == lease.QueueId))
+                {
+                    released.Add(new OffsetCommit(lease.Topic, lease.QueueId, lease.Lease, -1));
+                }
+            }
+
             if (released.Count > 0)
             {
                 await _group.ReleaseAsync(_memberId!, [.. released]);

@@ -4,7 +4,7 @@ namespace OrleansMq.Client.Consuming.Internal;
 
 /// <summary>
 /// Offsets of a broadcasting consumer in a local JSON file (RocketMQ keeps them in <c>~/.rocketmq_offsets</c>).
-/// Saved atomically: write a temp file, flush it to disk, rename it over the old one.
+/// Saved atomically and durably (<see cref="Storage.DurableFile"/>).
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
 internal sealed class LocalOffsetStore(string path)
@@ -59,15 +59,7 @@ internal sealed class LocalOffsetStore(string path)
             bytes = JsonSerializer.SerializeToUtf8Bytes(_offsets, new JsonSerializerOptions { WriteIndented = true });
         }
 
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var temp = Path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(bytes);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, Path, overwrite: true);
+        Storage.DurableFile.WriteAllBytes(Path, bytes);
     }
 
     private static string Key(string topic, int queueId) => $"{topic}|{queueId}";
