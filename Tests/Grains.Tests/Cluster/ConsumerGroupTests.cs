@@ -120,8 +120,7 @@ public sealed class ConsumerGroupTests(GroupCluster fixture) : IClassFixture<Gro
 
         await Wait.UntilAsync(() => collector.Distinct == 3000, "3000 distinct messages", TimeSpan.FromSeconds(60), collector.Describe);
         await WaitForStableAssignmentAsync(group, 2, 8);
-        Assert.Equal(3000, collector.Total);
-        Assert.All(collector.Counts, p => Assert.Equal(1, p.Value));
+        Assert.True(collector.Total == 3000, $"{collector.Describe()}\n{collector.DescribeDuplicates()}");
     }
 
     [Fact]
