@@ -102,6 +102,12 @@ public sealed class PushConsumer : IAsyncDisposable
             throw new InvalidOperationException($"Consumer of group '{Options.ConsumerGroup}' has no listener; call RegisterMessageListener before StartAsync.");
         }
 
+        if (Options.Mode == ConsumeMode.Clustering)
+        {
+            // Failed messages come back through the group's retry topic: every clustering member consumes it.
+            _subscriptions.TryAdd(SystemTopics.Retry(Options.ConsumerGroup), FilterExpression.All);
+        }
+
         var clientId = $"{Environment.MachineName}@{Environment.ProcessId}@{Options.InstanceName}";
         _engine = new ConsumeEngine(_client, Options, _concurrently, _orderly, _logger);
         _session = Options.Mode == ConsumeMode.Clustering
