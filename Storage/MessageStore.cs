@@ -50,6 +50,7 @@ public sealed partial class MessageStore : IAsyncDisposable
     private readonly DiskMonitor _disk;
     private readonly RetentionService _retention;
     private readonly StorageInstruments _instruments;
+    private readonly SegmentPreparer? _preparer;
     private readonly SemaphoreSlim _slots = new(MaxPendingAppends, MaxPendingAppends);
     private readonly Lock _checkpointLock = new();
     private readonly List<ITimer> _timers = [];
@@ -85,7 +86,8 @@ public sealed partial class MessageStore : IAsyncDisposable
             var recovered = new LogRecovery(_log, _queues, dispatcher, _checkpoint.Current, options, _logger).Run();
             _disk = new DiskMonitor(hooks?.DiskSpaceProbe ?? DriveDiskSpaceProbe.Instance, directory, options.MinFreeDiskBytes, _logger);
             var completer = new AppendCompleter(_slots, _instruments, _time);
-            _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, recovered.EndOffset, recovered.LastStoreTimestamp);
+            _preparer = sync ? new SegmentPreparer(_log.Directory, _disk, _logger) : null;
+            _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, _preparer, recovered.EndOffset, recovered.LastStoreTimestamp);
             _flusher = new FlushService(sync, _log, _writer, completer, _time, _logger, _instruments, hooks);
             _retention = new RetentionService(_log, _queues, _index, _disk, options, _time, _logger, _instruments, () => _writer.LastStoreTimestamp);
             _index?.DeleteBelow(_log.MinOffset);
@@ -209,6 +211,9 @@ public sealed partial class MessageStore : IAsyncDisposable
 
     internal CommitLog.CommitLog Log => _log;
 
+    /// <summary>Completes when the next segment is prepared (sync policy): benchmarks measure the steady state.</summary>
+    internal Task WhenNextSegmentPreparedAsync() => _preparer?.WhenReadyAsync() ?? Task.CompletedTask;
+
     private void Close()
     {
         _closed = true;
@@ -219,6 +224,7 @@ public sealed partial class MessageStore : IAsyncDisposable
 
         _writer.Stop();
         _flusher.Stop();
+        _preparer?.Dispose();
         try
         {
             WriteCheckpoint(clean: true);

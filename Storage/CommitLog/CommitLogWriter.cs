@@ -53,6 +53,7 @@ internal sealed class CommitLogWriter
     private readonly List<object> _group = [];
     private readonly List<AppendRequest> _encoded = [];
     private readonly List<Chunk> _chunks = [];
+    private readonly SegmentPreparer? _preparer;
     private FlushService? _flusher;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(MaxGroupBytes + (1 << 16));
     private int _sleeping;
@@ -84,9 +85,11 @@ internal sealed class CommitLogWriter
         StorageInstruments instruments,
         DiskMonitor disk,
         StoreTestHooks? hooks,
+        SegmentPreparer? preparer,
         long position,
         long lastStoreTimestamp)
     {
+        _preparer = preparer;
         _log = log;
         _queues = queues;
         _dispatcher = dispatcher;
@@ -115,6 +118,7 @@ internal sealed class CommitLogWriter
     public void Start(FlushService flusher)
     {
         _flusher = flusher;
+        _preparer?.Prepare(_active?.End ?? _position, _options.SegmentSize);
         _thread.Start();
     }
 
@@ -351,14 +355,24 @@ internal sealed class CommitLogWriter
             nextStart = _active.End;
         }
 
-        if (!_disk.CanAllocate(_options.SegmentSize))
-        {
-            return AppendStatus.DiskFull;
-        }
-
         try
         {
-            _active = _log.CreateSegment(nextStart, _options.SegmentSize);
+            var prepared = _preparer?.TryTake(nextStart, _options.SegmentSize);
+            if (prepared is not null)
+            {
+                _log.Add(prepared);
+                _active = prepared;
+            }
+            else if (!_disk.CanAllocate(_options.SegmentSize))
+            {
+                return AppendStatus.DiskFull;
+            }
+            else
+            {
+                _active = _log.CreateSegment(nextStart, _options.SegmentSize);
+            }
+
+            _preparer?.Prepare(_active.End, _options.SegmentSize);
         }
         catch (IOException ex)
         {

@@ -104,9 +104,9 @@ internal static class StoreHarness
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
         {
-            if (Path.GetFileName(file) == "lock")
+            if (Path.GetFileName(file) == "lock" || file.EndsWith(".prepared", StringComparison.Ordinal))
             {
-                continue; // Held exclusively by the open store; it carries no data.
+                continue; // The lock carries no data; a segment being prepared is discarded by recovery anyway.
             }
 
             var target = Path.Combine(to, Path.GetRelativePath(from, file));
