@@ -22,6 +22,15 @@ internal sealed class SegmentPreparer(string directory, DiskMonitor disk, ILogge
 {
     public const string PreparedSuffix = ".prepared";
 
+    /// <summary>
+    /// Zeros are written 1 MiB at a time with a 10 ms pause in between (at most ~100 MB/s, a 1 GiB segment in
+    /// ~11 s) so that preparing the next segment does not queue in front of the group-commit writes it is meant
+    /// to speed up. A log filling a segment faster than that falls back to a fallocate'd segment for that roll.
+    /// </summary>
+    private const int ChunkSize = 1 << 20;
+
+    private static readonly TimeSpan ChunkPause = TimeSpan.FromMilliseconds(10);
+
     private readonly CancellationTokenSource _stop = new();
     private Task<bool>? _task;
     private long _start = -1;
@@ -45,7 +54,7 @@ internal sealed class SegmentPreparer(string directory, DiskMonitor disk, ILogge
         _capacity = capacity;
         var path = PathOf(start);
         var token = _stop.Token;
-        _task = Task.Run(() => Fill(path, capacity, token), CancellationToken.None);
+        _task = Task.Run(() => FillAsync(path, capacity, token), CancellationToken.None);
     }
 
     /// <summary>The prepared segment for <paramref name="start"/>, renamed into place and opened; null when none is ready.</summary>
@@ -102,17 +111,17 @@ internal sealed class SegmentPreparer(string directory, DiskMonitor disk, ILogge
         task.ContinueWith(_ => TryDelete(path), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private bool Fill(string path, long capacity, CancellationToken token)
+    private async Task<bool> FillAsync(string path, long capacity, CancellationToken token)
     {
         try
         {
-            var zeros = new byte[1 << 20];
+            var zeros = new byte[ChunkSize];
             using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.None, capacity);
             for (long offset = 0; offset < capacity; offset += zeros.Length)
             {
-                if (token.IsCancellationRequested)
+                if (offset > 0)
                 {
-                    return false;
+                    await Task.Delay(ChunkPause, token).ConfigureAwait(false);
                 }
 
                 RandomAccess.Write(handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, capacity - offset)), offset);
@@ -120,6 +129,11 @@ internal sealed class SegmentPreparer(string directory, DiskMonitor disk, ILogge
 
             NativeMethods.FlushData(handle);
             return true;
+        }
+        catch (OperationCanceledException)
+        {
+            TryDelete(path);
+            return false;
         }
         catch (IOException ex)
         {
