@@ -89,10 +89,25 @@ internal sealed class SegmentPreparer(string directory, DiskMonitor disk, ILogge
     /// <summary>Waits until the current preparation has finished (benchmarks measure the steady state).</summary>
     public Task WhenReadyAsync() => _task ?? Task.CompletedTask;
 
+    /// <summary>Stops a running preparation and deletes its file before returning (the store directory is left clean).</summary>
     public void Dispose()
     {
         _stop.Cancel();
-        Discard();
+        var task = _task;
+        var path = _start >= 0 ? PathOf(_start) : null;
+        _task = null;
+        _start = -1;
+        if (task is not null)
+        {
+            // The fill stops at its next 1 MiB chunk; bounded so a hung disk cannot hang the close.
+            _ = ((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10));
+        }
+
+        if (path is not null)
+        {
+            TryDelete(path);
+        }
+
         _stop.Dispose();
     }
 

@@ -130,4 +130,30 @@ internal sealed class FakeDiskSpaceProbe(long total, long free) : IDiskSpaceProb
     public Func<long>? FreeFunction { get; set; }
 
     public DiskSpace Probe(string directory) => new(Total, FreeFunction?.Invoke() ?? Free);
+
+    /// <summary>Bytes of the files in <paramref name="directory"/>; files vanishing meanwhile (background deletes) count as 0.</summary>
+    public static long Bytes(string directory, bool includePrepared)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        long total = 0;
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
+        {
+            if (includePrepared || !file.Name.EndsWith(".prepared", StringComparison.Ordinal))
+            {
+                try
+                {
+                    total += file.Length;
+                }
+                catch (FileNotFoundException)
+                {
+                }
+            }
+        }
+
+        return total;
+    }
 }
