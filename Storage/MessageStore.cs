@@ -314,8 +314,9 @@ public sealed partial class MessageStore : IAsyncDisposable
         {
             action();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // Timer callbacks must never take the process down; the next tick tries again.
             _logger.MaintenanceFailed(ex, task);
         }
         finally

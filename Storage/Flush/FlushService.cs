@@ -128,7 +128,19 @@ internal sealed class FlushService
                         Linger();
                     }
 
-                    FlushOnce();
+                    try
+                    {
+                        FlushOnce();
+                    }
+                    catch (Exception ex)
+                    {
+                        // A bug, not an IO failure (FlushOnce handles those): answer the waiting appends, keep running.
+                        _logger.FlusherFaulted(ex);
+                        while (_pending.TryDequeue(out var request))
+                        {
+                            _completer.Failed(request, AppendStatus.IoError);
+                        }
+                    }
                 }
 
                 if (stopping)
