@@ -265,6 +265,12 @@ internal sealed class CommitLogWriter
         }
 
         WriteGroup();
+        if (_buffer.Length > 4 * MaxGroupBytes)
+        {
+            // A huge batch grew the buffer; give it back instead of pinning it for the store's lifetime.
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(MaxGroupBytes + (1 << 16));
+        }
     }
 
     private void BeginGroup()
