@@ -91,6 +91,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             _flusher = new FlushService(sync, _log, _writer, completer, _time, _logger, _instruments, hooks);
             _retention = new RetentionService(_log, _queues, _index, _disk, options, _time, _logger, _instruments, () => _writer.LastStoreTimestamp);
             _index?.DeleteBelow(_log.MinOffset);
+            NativeMethods.FlushDirectory(directory); // commitlog/, consumequeue/, index/ themselves must survive a crash.
             _disk.Check();
             WriteCheckpoint(clean: false);
             _writer.Start(_flusher);

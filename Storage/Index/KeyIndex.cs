@@ -173,6 +173,7 @@ internal sealed class KeyIndex
             }
 
             var file = new IndexFile(path, first, SlotsFor(_entriesPerFile), _entriesPerFile);
+            NativeMethods.FlushDirectory(_directory);
             Volatile.Write(ref _files, [.. _files, file]);
             return file;
         }

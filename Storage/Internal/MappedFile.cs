@@ -31,7 +31,9 @@ internal abstract unsafe class MappedFile : ReferenceResource
         {
             if (stream.Length < capacity)
             {
+                // msync later makes the pages durable but not the file size: sync the new size once, here.
                 stream.SetLength(capacity);
+                stream.Flush(flushToDisk: true);
             }
         }
 
