@@ -521,6 +521,7 @@ internal sealed class CommitLogWriter
             }
 
             var size = BinaryPrimitives.ReadInt32LittleEndian(span);
+            _hooks?.BeforeDispatch?.Invoke(RecordLayout.ReadLogOffset(span));
             _dispatcher.Dispatch(span[..size], request.Queue);
             position += size;
             remaining--;
