@@ -107,7 +107,6 @@ internal sealed class FlushService
         {
             _completer.Failed(request, AppendStatus.StoreClosed);
         }
-
     }
 
     private void Run()
