@@ -82,7 +82,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             _queues = new ConsumeQueueTable(Path.Combine(directory, "consumequeue"), options.ConsumeQueueEntriesPerFile);
             _index = options.IndexEnabled ? new KeyIndex(Path.Combine(directory, "index"), options.IndexEntriesPerFile) : null;
             _index?.Load();
-            var dispatcher = new Dispatcher(_queues, _index);
+            var dispatcher = new Dispatcher(_queues, _index, _logger);
             var recovered = new LogRecovery(_log, _queues, dispatcher, _checkpoint.Current, options, _logger).Run();
             _disk = new DiskMonitor(hooks?.DiskSpaceProbe ?? DriveDiskSpaceProbe.Instance, directory, options.MinFreeDiskBytes, _logger);
             var completer = new AppendCompleter(_slots, _instruments, _time);
