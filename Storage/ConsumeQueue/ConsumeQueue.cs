@@ -74,6 +74,7 @@ internal sealed class ConsumeQueue
             return;
         }
 
+        FileResource.DeleteLeftovers(_directory);
         var files = new List<ConsumeQueueFile>();
         foreach (var path in System.IO.Directory.EnumerateFiles(_directory))
         {

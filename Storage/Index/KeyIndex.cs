@@ -35,6 +35,7 @@ internal sealed class KeyIndex
 
     public void Load()
     {
+        FileResource.DeleteLeftovers(_directory);
         var files = new List<IndexFile>();
         foreach (var path in System.IO.Directory.EnumerateFiles(_directory))
         {
