@@ -86,7 +86,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             var recovered = new LogRecovery(_log, _queues, dispatcher, _checkpoint.Current, options, _logger).Run();
             _disk = new DiskMonitor(hooks?.DiskSpaceProbe ?? DriveDiskSpaceProbe.Instance, directory, options.MinFreeDiskBytes, _logger);
             var completer = new AppendCompleter(_slots, _instruments, _time);
-            _preparer = sync ? new SegmentPreparer(_log.Directory, _disk, _logger) : null;
+            _preparer = sync && options.PrepareSegments ? new SegmentPreparer(_log.Directory, _disk, _logger) : null;
             _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, _preparer, recovered.EndOffset, recovered.LastStoreTimestamp);
             _flusher = new FlushService(sync, _log, _writer, completer, _time, _logger, _instruments, hooks);
             _retention = new RetentionService(_log, _queues, _index, _disk, options, _time, _logger, _instruments, () => _writer.LastStoreTimestamp);
