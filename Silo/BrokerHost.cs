@@ -36,6 +36,7 @@ public static class BrokerHost
         builder.WebHost.UseUrls($"http://{new IPEndPoint(host.ListenOnAnyAddress ? IPAddress.Any : address, host.HttpPort)}");
         builder.Services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.SectionName));
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection("OrleansMq:Storage"));
+        builder.Services.AddOptions<ConsumerGroupOptions>().Bind(builder.Configuration.GetSection(ConsumerGroupOptions.SectionName));
 
         builder.UseOrleans(silo =>
         {

@@ -1,6 +1,17 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using OrleansMq.Storage.Codec;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Win32.SafeHandles;
+using OrleansMq.Storage.Checkpoint;
+using OrleansMq.Storage.CommitLog;
 using OrleansMq.Storage.Configuration;
+using OrleansMq.Storage.ConsumeQueue;
+using OrleansMq.Storage.Diagnostics;
+using OrleansMq.Storage.Flush;
+using OrleansMq.Storage.Index;
+using OrleansMq.Storage.Internal;
+using OrleansMq.Storage.Recovery;
+using OrleansMq.Storage.Retention;
 
 namespace OrleansMq.Storage;
 
@@ -13,67 +24,318 @@ namespace OrleansMq.Storage;
 /// Buffers: the store does not keep caller buffers after the returned task completes.
 /// Durability: an append is acknowledged as the configured <see cref="Flush.FlushPolicy"/> promises, and reads
 /// never return a record past the position that policy acknowledges.
+/// Threads: one writer thread, one flush thread, and timer callbacks for checkpoints (every second), the flush
+/// timeout watchdog and retention. Files: <c>store.meta</c>, <c>checkpoint</c>, <c>lock</c>,
+/// <c>commitlog/</c>, <c>consumequeue/</c>, <c>index/</c> (see <c>docs/storage-format.md</c>).
+/// Argument errors (empty or over-long topic, negative queue id, non-positive limits) throw
+/// <see cref="ArgumentException"/>: the broker validates names before they reach the store.
 /// </remarks>
-public sealed class MessageStore : IAsyncDisposable
+public sealed partial class MessageStore : IAsyncDisposable
 {
-    private MessageStore()
+    /// <summary>Bound on appends queued for the writer; callers beyond it wait (backpressure) instead of growing memory.</summary>
+    private const int MaxPendingAppends = 16_384;
+
+    private static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(1);
+
+    private readonly MessageStoreOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SafeFileHandle _lock;
+    private readonly CheckpointFile _checkpoint;
+    private readonly CommitLog.CommitLog _log;
+    private readonly ConsumeQueueTable _queues;
+    private readonly KeyIndex? _index;
+    private readonly CommitLogWriter _writer;
+    private readonly FlushService _flusher;
+    private readonly DiskMonitor _disk;
+    private readonly RetentionService _retention;
+    private readonly StorageInstruments _instruments;
+    private readonly SemaphoreSlim _slots = new(MaxPendingAppends, MaxPendingAppends);
+    private readonly Lock _checkpointLock = new();
+    private readonly List<ITimer> _timers = [];
+    private int _retentionRunning;
+    private int _checkpointRunning;
+    private volatile bool _closed;
+    private int _disposed;
+
+    private MessageStore(MessageStoreOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, StoreTestHooks? hooks)
     {
+        MessageStoreOptionsValidator.Validate(options);
+        var clock = Stopwatch.StartNew();
+        _options = options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("OrleansMq.Storage.MessageStore");
+        _time = timeProvider ?? TimeProvider.System;
+        var directory = Path.GetFullPath(options.Directory);
+        System.IO.Directory.CreateDirectory(directory);
+        _lock = AcquireLock(directory);
+        var opened = new List<IDisposable>();
+        try
+        {
+            StoreId = StoreMetadata.LoadOrCreate(directory, _time);
+            _checkpoint = new CheckpointFile(Path.Combine(directory, "checkpoint"));
+            opened.Add(_checkpoint);
+            _instruments = new StorageInstruments(directory);
+            opened.Add(_instruments);
+            var sync = options.FlushPolicy.IsSync;
+            _log = new CommitLog.CommitLog(Path.Combine(directory, "commitlog"), visibleIsDurable: sync);
+            _queues = new ConsumeQueueTable(Path.Combine(directory, "consumequeue"), options.ConsumeQueueEntriesPerFile);
+            _index = options.IndexEnabled ? new KeyIndex(Path.Combine(directory, "index"), options.IndexEntriesPerFile) : null;
+            _index?.Load();
+            var dispatcher = new Dispatcher(_queues, _index);
+            var recovered = new LogRecovery(_log, _queues, dispatcher, _checkpoint.Current, options, _logger).Run();
+            _disk = new DiskMonitor(hooks?.DiskSpaceProbe ?? DriveDiskSpaceProbe.Instance, directory, options.MinFreeDiskBytes, _logger);
+            var completer = new AppendCompleter(_slots, _instruments, _time);
+            _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, recovered.EndOffset, recovered.LastStoreTimestamp);
+            _flusher = new FlushService(sync, _log, _writer, completer, _time, _logger, _instruments, hooks);
+            _retention = new RetentionService(_log, _queues, _index, _disk, options, _time, _logger, _instruments, () => _writer.LastStoreTimestamp);
+            _index?.DeleteBelow(_log.MinOffset);
+            _disk.Check();
+            WriteCheckpoint(clean: false);
+            _writer.Start(_flusher);
+            _flusher.Start();
+            StartTimers(hooks?.CheckpointInterval ?? DefaultCheckpointInterval);
+            _logger.StoreOpened(directory, StoreId, _log.MinOffset, recovered.EndOffset, _log.Segments.Length, _queues.All.Count, options.FlushPolicy.ToString() ?? "", clock.ElapsedMilliseconds);
+        }
+        catch
+        {
+            _closed = true;
+            _log?.Close();
+            if (_queues is not null)
+            {
+                foreach (var queue in _queues.All)
+                {
+                    queue.Close();
+                }
+            }
+
+            _index?.Close();
+            foreach (var item in opened)
+            {
+                item.Dispose();
+            }
+
+            _lock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Opens (creating or recovering) the store in <see cref="MessageStoreOptions.Directory"/>.</summary>
+    /// <remarks>Only one store may have a directory open at a time (an exclusive lock on the <c>lock</c> file).</remarks>
     /// <exception cref="ArgumentException">Invalid options (message names the option, value and limit).</exception>
     /// <exception cref="CorruptLogException">A corrupt record before the log tail (names file and offset).</exception>
+    /// <exception cref="IOException">The directory is locked by another open store, or unreadable.</exception>
     public static Task<MessageStore> OpenAsync(MessageStoreOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+        => OpenAsync(options, null, loggerFactory, timeProvider, cancellationToken);
 
-    /// <summary>Random id of this store, created with it and persisted; part of every <see cref="MessageId"/>.</summary>
-    public long StoreId => throw new NotImplementedException();
+    internal static Task<MessageStore> OpenAsync(MessageStoreOptions options, StoreTestHooks? hooks, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        MessageStoreOptionsValidator.Validate(options);
+        return Task.Run(() => new MessageStore(options, loggerFactory, timeProvider, hooks), cancellationToken);
+    }
+
+    /// <summary>Random id of this store, created with it and persisted; part of every <see cref="Codec.MessageId"/>.</summary>
+    public long StoreId { get; }
 
     /// <summary>The options the store was opened with.</summary>
-    public MessageStoreOptions Options => throw new NotImplementedException();
-
-    /// <summary>
-    /// Appends an encoded batch (<see cref="MessageBatchWriter"/>) to one queue. Valid entries get dense,
-    /// consecutive queue offsets in batch order; invalid ones are reported per message and skipped.
-    /// </summary>
-    public ValueTask<AppendResult> AppendAsync(string topic, int queueId, ReadOnlyMemory<byte> batch, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
-
-    /// <summary>Reads up to <paramref name="maxMessages"/> / <paramref name="maxBytes"/> records from a queue.</summary>
-    /// <remarks>Always returns at least one matching record when one is available, even if it exceeds <paramref name="maxBytes"/>.</remarks>
-    public ReadResult Read(string topic, int queueId, long queueOffset, int maxMessages, int maxBytes, IMessageFilter? filter = null)
-        => throw new NotImplementedException();
-
-    /// <summary>The valid offsets of a queue; <c>(0, 0)</c> for a queue never written.</summary>
-    public QueueRange GetQueueRange(string topic, int queueId) => throw new NotImplementedException();
-
-    /// <summary>Completes with true as soon as the queue's max offset exceeds <paramref name="queueOffset"/>, false after <paramref name="timeout"/>.</summary>
-    public ValueTask<bool> WaitForMessagesAsync(string topic, int queueId, long queueOffset, TimeSpan timeout, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
-
-    /// <summary>Reads the record at a log offset (a message id); false when no valid record starts there.</summary>
-    public bool TryReadMessage(long logOffset, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StoredMessage? message)
-        => throw new NotImplementedException();
-
-    /// <summary>Messages of <paramref name="topic"/> carrying user key <paramref name="key"/>, stored in [begin, end] (Unix ms), newest first.</summary>
-    public IReadOnlyList<StoredMessage> QueryByKey(string topic, string key, int maxResults, long beginTimestamp, long endTimestamp)
-        => throw new NotImplementedException();
-
-    /// <summary>Messages of <paramref name="topic"/> with the client unique key (more than one if a producer retried).</summary>
-    public IReadOnlyList<StoredMessage> QueryByUniqueKey(string topic, string uniqueKey) => throw new NotImplementedException();
-
-    /// <summary>The first queue offset whose store timestamp is at or after <paramref name="timestamp"/> (Unix ms); the max offset when none.</summary>
-    public long GetQueueOffsetByTime(string topic, int queueId, long timestamp) => throw new NotImplementedException();
-
-    /// <summary>Deletes the consume queues of a topic; its records leave the log with retention.</summary>
-    public ValueTask DeleteTopicAsync(string topic, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-
-    /// <summary>Every queue in the store with its range.</summary>
-    public IReadOnlyList<QueueInfo> ListQueues() => throw new NotImplementedException();
+    public MessageStoreOptions Options => _options;
 
     /// <summary>Positions and disk usage.</summary>
-    public StoreStatus GetStatus() => throw new NotImplementedException();
+    public StoreStatus GetStatus()
+    {
+        var segments = _log.Segments;
+        long bytes = 0;
+        foreach (var segment in segments)
+        {
+            bytes += segment.Capacity;
+        }
+
+        foreach (var queue in _queues.All)
+        {
+            bytes += queue.FileBytes();
+        }
+
+        bytes += _index?.FileBytes() ?? 0;
+        var space = _closed ? _disk.Last : _disk.Check();
+        return new StoreStatus
+        {
+            WrittenPosition = _log.WrittenPosition,
+            DurablePosition = _log.DurablePosition,
+            MinLogOffset = _log.MinOffset,
+            SegmentCount = segments.Length,
+            StoreBytes = bytes,
+            DiskTotalBytes = space.TotalBytes,
+            DiskFreeBytes = space.FreeBytes,
+            IsDiskFull = _disk.IsFull,
+        };
+    }
 
     /// <summary>Flushes, writes the checkpoint and closes every file. Pending appends complete with <see cref="AppendStatus.StoreClosed"/>.</summary>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    /// <remarks>Appends already written complete normally (after their flush). Idempotent.</remarks>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(Task.Run(Close));
+    }
+
+    /// <summary>Runs retention and the disk check now (tests; the timer does the same).</summary>
+    internal int RunRetention()
+    {
+        if (Interlocked.Exchange(ref _retentionRunning, 1) != 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return _retention.Run();
+        }
+        finally
+        {
+            Volatile.Write(ref _retentionRunning, 0);
+        }
+    }
+
+    /// <summary>Holds the segment containing <paramref name="logOffset"/> like a reader does (tests of deferred deletion).</summary>
+    internal IDisposable? HoldSegment(long logOffset)
+    {
+        var segment = _log.Acquire(logOffset);
+        return segment is null ? null : new SegmentHold(segment);
+    }
+
+    internal CommitLog.CommitLog Log => _log;
+
+    private void Close()
+    {
+        _closed = true;
+        foreach (var timer in _timers)
+        {
+            timer.Dispose();
+        }
+
+        _writer.Stop();
+        _flusher.Stop();
+        try
+        {
+            WriteCheckpoint(clean: true);
+        }
+        catch (IOException ex)
+        {
+            _logger.MaintenanceFailed(ex, "final checkpoint");
+        }
+
+        _logger.StoreClosed(_options.Directory, _log.WrittenPosition);
+        foreach (var queue in _queues.All)
+        {
+            queue.Close();
+        }
+
+        _index?.Close();
+        _log.Close();
+        _checkpoint.Dispose();
+        _instruments.Dispose();
+        _lock.Dispose();
+    }
+
+    /// <summary>Flushes consume queues and indexes, then records what is durable and dispatched.</summary>
+    private void WriteCheckpoint(bool clean)
+    {
+        lock (_checkpointLock)
+        {
+            var dispatched = _writer.DispatchedPosition;
+            foreach (var queue in _queues.All)
+            {
+                queue.Flush();
+            }
+
+            _index?.Flush();
+            var durable = _log.DurablePosition;
+            _checkpoint.Write(new CheckpointData(durable, Math.Min(dispatched, durable), _writer.LastStoreTimestamp, clean));
+        }
+    }
+
+    /// <summary>Writer thread, topic deletion: makes everything so far durable and checkpointed so replay never resurrects the topic.</summary>
+    private void DeleteTopicOnWriter(CommitLogWriter writer, string topic)
+    {
+        var removed = _queues.Remove(topic);
+        foreach (var queue in removed)
+        {
+            queue.Delete();
+        }
+
+        writer.FlushNow();
+        WriteCheckpoint(clean: false);
+        _logger.TopicDeleted(topic, removed.Count);
+    }
+
+    private void StartTimers(TimeSpan checkpointInterval)
+    {
+        if (checkpointInterval != Timeout.InfiniteTimeSpan)
+        {
+            _timers.Add(_time.CreateTimer(_ => Guard(ref _checkpointRunning, "checkpoint", () => WriteCheckpoint(clean: false)), null, checkpointInterval, checkpointInterval));
+        }
+
+        _timers.Add(_time.CreateTimer(_ => Guard(ref _retentionRunning, "retention", () => _retention.Run()), null, _options.RetentionCheckInterval, _options.RetentionCheckInterval));
+        if (_options.FlushPolicy.IsSync)
+        {
+            var period = TimeSpan.FromTicks(Math.Clamp(_options.FlushTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+            _timers.Add(_time.CreateTimer(_ => _flusher.CheckTimeout(_options.FlushTimeout), null, period, period));
+        }
+        else
+        {
+            var interval = _options.FlushPolicy.Interval;
+            _timers.Add(_time.CreateTimer(_ => _flusher.Signal(), null, interval, interval));
+        }
+    }
+
+    private void Guard(ref int running, string task, Action action)
+    {
+        if (_closed || Interlocked.Exchange(ref running, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            _logger.MaintenanceFailed(ex, task);
+        }
+        finally
+        {
+            Volatile.Write(ref running, 0);
+        }
+    }
+
+    private static SafeFileHandle AcquireLock(string directory)
+    {
+        var path = Path.Combine(directory, "lock");
+        try
+        {
+            return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"The message store directory '{directory}' is already open (lock file '{path}' is held).", ex);
+        }
+    }
+
+    private sealed class SegmentHold(Segment segment) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                segment.Release();
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using OrleansMq.Client.Messages;
 using OrleansMq.Grains;
 using OrleansMq.Grains.Brokers;
+using OrleansMq.Grains.Consumers;
 using OrleansMq.Grains.Errors;
 using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Routing;
@@ -91,6 +92,28 @@ public sealed class MqAdmin
         var from = (begin ?? DateTimeOffset.UnixEpoch).ToUnixTimeMilliseconds();
         var to = (end ?? DateTimeOffset.MaxValue).ToUnixTimeMilliseconds();
         return FanOutAsync(topic, broker => broker.QueryByKeyAsync(topic, key, maxResults, from, to), maxResults);
+    }
+
+    /// <summary>Every consumer group that ever had a member.</summary>
+    public async Task<IReadOnlyList<string>> ListGroupsAsync() => await _client.GetGrain<IConsumerGroupRegistryGrain>(0).ListAsync();
+
+    /// <summary>Members, assignment and generation of a group.</summary>
+    public Task<GroupDescription> DescribeGroupAsync(string group) => Group(group).DescribeAsync();
+
+    /// <summary>Lag per queue: max − committed offset and the age of the oldest unconsumed message.</summary>
+    public async Task<IReadOnlyList<QueueLag>> GetGroupLagAsync(string group) => await Group(group).GetLagAsync();
+
+    /// <summary>Sets a group's offsets on a topic to the first message stored at or after <paramref name="time"/>; running members restart from there.</summary>
+    public async Task<IReadOnlyList<OffsetCommit>> ResetGroupOffsetsAsync(string group, string topic, DateTimeOffset time) =>
+        await Group(group).ResetOffsetsAsync(topic, time.ToUnixTimeMilliseconds());
+
+    /// <summary>A group's committed offset of a queue, or -1.</summary>
+    public Task<long> GetGroupOffsetAsync(string group, string topic, int queueId) => Group(group).GetOffsetAsync(topic, queueId);
+
+    private IConsumerGroupGrain Group(string group)
+    {
+        Grains.Naming.NameValidator.ThrowIfInvalidGroup(group, nameof(group));
+        return _client.GetGrain<IConsumerGroupGrain>(group);
     }
 
     private async Task<IReadOnlyList<ReceivedMessage>> FanOutAsync(string topic, Func<IBrokerGrain, Task<StoredMessageData[]>> query, int maxResults)

@@ -4,7 +4,7 @@ using OrleansMq.Client.Routing;
 using OrleansMq.Grains;
 using OrleansMq.Grains.Errors;
 using OrleansMq.Grains.Messages;
-using OrleansMq.Grains.Routing;
+using OrleansMq.Client.Consuming.Internal;
 
 namespace OrleansMq.Client.Consuming;
 
@@ -66,12 +66,7 @@ public sealed partial class PullConsumer : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(maxMessages), maxMessages, "maxMessages must be at least 1.");
         }
 
-        var request = new PullRequest(offset, maxMessages, Options.PullMaxBytes, filter, wait ?? Options.LongPollWait);
-        var response = await Grain(queue).PullAsync(request, cancellationToken);
-        IReadOnlyList<ReceivedMessage> messages = response.Count == 0
-            ? []
-            : ReceivedMessage.Decode(response.Records, response.Count, response.StoreId, queue.Broker);
-        return new PullResult(response.Status, response.NextOffset, response.MinOffset, response.MaxOffset, messages, response.Error);
+        return await QueueReader.PullAsync(_client, queue, offset, maxMessages, Options.PullMaxBytes, filter, wait ?? Options.LongPollWait, cancellationToken);
     }
 
     /// <summary>The valid offsets of a queue.</summary>
@@ -233,8 +228,7 @@ public sealed partial class PullConsumer : IAsyncDisposable
         }
     }
 
-    private IMessageQueueGrain Grain(MessageQueue queue) =>
-        _client.GetGrain<IMessageQueueGrain>(new QueueKey(queue.Broker, queue.Topic, queue.QueueId).ToString());
+    private IMessageQueueGrain Grain(MessageQueue queue) => QueueReader.Grain(_client, queue);
 
     /// <summary>Abandons outstanding pulls.</summary>
     public ValueTask DisposeAsync()

@@ -89,6 +89,11 @@ public sealed class MqClient : IAsyncDisposable
     public PullConsumer CreatePullConsumer(PullConsumerOptions? options = null) =>
         new(ClusterClient, Routes, options ?? new PullConsumerOptions(), _loggerFactory.CreateLogger<PullConsumer>());
 
+    /// <summary>Creates a push consumer (set subscriptions and a listener, then start it).</summary>
+    /// <exception cref="ArgumentException">Invalid options (e.g. no consumer group).</exception>
+    public PushConsumer CreatePushConsumer(PushConsumerOptions options) =>
+        new(ClusterClient, Routes, options, _loggerFactory.CreateLogger<PushConsumer>());
+
     /// <summary>Unsubscribes route observers and, when this client owns its connection, closes it.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -50,15 +50,6 @@ internal static class BrokerIdentity
         return created;
     }
 
-    private static void WriteDurably(string path, string content)
-    {
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(content + "\n"));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void WriteDurably(string path, string content) =>
+        Storage.DurableFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(content + "\n"));
 }

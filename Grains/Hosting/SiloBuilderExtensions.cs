@@ -41,6 +41,9 @@ public static class SiloBuilderExtensions
         broker.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
 
+        services.AddOptions<ConsumerGroupOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsumerGroupOptions>, ConsumerGroupOptionsValidator>());
+
         var store = services.AddOptions<MessageStoreOptions>();
         if (configureStore is not null)
         {

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using OrleansMq.Storage;
 
 namespace OrleansMq.Grains.Persistence;
 
 /// <summary>
 /// Grain state in local files, one per (state name, grain): the embedded broker's metadata store (routes, registries,
-/// consumer offsets). Writes are atomic and durable — write a temp file, fdatasync it, rename it over the old one,
-/// fsync the directory — so a crash leaves either the old or the new state, never a torn one. The ETag is a version
+/// consumer offsets). Writes are atomic and durable (<see cref="DurableFile"/>), so a crash leaves either the old or
+/// the new state, never a torn one. The ETag is a version
 /// number kept in the file header; a write with a stale ETag fails with <see cref="InconsistentStateException"/>.
 /// </summary>
 /// <remarks>
@@ -55,7 +56,7 @@ internal sealed partial class FileGrainStorage(string name, FileGrainStorageOpti
         grainState.RecordExists = true;
     }
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(stateName, grainId);
         var current = CurrentVersion(path);
@@ -68,10 +69,11 @@ internal sealed partial class FileGrainStorage(string name, FileGrainStorageOpti
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), FormatVersion);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), next);
         payload.Span.CopyTo(bytes.AsSpan(HeaderSize));
-        await WriteAtomicallyAsync(path, bytes);
+        DurableFile.WriteAllBytes(path, bytes);
 
         grainState.ETag = next.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
+        return Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -79,6 +81,7 @@ internal sealed partial class FileGrainStorage(string name, FileGrainStorageOpti
         var path = PathFor(stateName, grainId);
         CheckETag(path, grainState.ETag, CurrentVersion(path));
         File.Delete(path);
+        DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
         ResetState(grainState);
         return Task.CompletedTask;
     }
@@ -115,34 +118,6 @@ internal sealed partial class FileGrainStorage(string name, FileGrainStorageOpti
         {
             return 0;
         }
-    }
-
-    private static async Task WriteAtomicallyAsync(string path, byte[] bytes)
-    {
-        var directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
-        {
-            await file.WriteAsync(bytes);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-        FlushDirectory(directory);
-    }
-
-    /// <summary>Makes the rename durable: fsync on the directory (a no-op where directories cannot be opened).</summary>
-    private static void FlushDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
-        using var stream = new FileStream(handle, FileAccess.Read);
-        stream.Flush(flushToDisk: true);
     }
 
     private string PathFor(string stateName, GrainId grainId) =>

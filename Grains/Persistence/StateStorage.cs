@@ -9,4 +9,6 @@ public static class StateStorage
     internal const string TopicRoute = "topic-route";
     internal const string TopicRegistry = "topic-registry";
     internal const string BrokerRegistry = "broker-registry";
+    internal const string ConsumerGroup = "consumer-group";
+    internal const string ConsumerGroupRegistry = "consumer-group-registry";
 }

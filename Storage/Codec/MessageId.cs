@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace OrleansMq.Storage.Codec;
 
 /// <summary>
@@ -9,9 +11,26 @@ public readonly record struct MessageId(long StoreId, long LogOffset)
     /// <summary>Length of the printed form.</summary>
     public const int Length = 32;
 
-    /// <summary>Parses the printed form.</summary>
-    public static bool TryParse(ReadOnlySpan<char> text, out MessageId id) => throw new NotImplementedException();
+    /// <summary>Parses the printed form (hex digits of either case).</summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out MessageId id)
+    {
+        id = default;
+        if (text.Length != Length
+            || !ulong.TryParse(text[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var store)
+            || !ulong.TryParse(text[16..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var offset))
+        {
+            return false;
+        }
+
+        id = new MessageId((long)store, (long)offset);
+        return true;
+    }
 
     /// <inheritdoc />
-    public override string ToString() => throw new NotImplementedException();
+    public override string ToString()
+        => string.Create(Length, this, static (span, id) =>
+        {
+            ((ulong)id.StoreId).TryFormat(span, out _, "X16", CultureInfo.InvariantCulture);
+            ((ulong)id.LogOffset).TryFormat(span[16..], out _, "X16", CultureInfo.InvariantCulture);
+        });
 }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace OrleansMq.Storage.Codec;
 
 /// <summary>
@@ -39,5 +41,31 @@ public sealed class StoredMessage
     public required int StoredSize { get; init; }
 
     /// <summary>Decodes a record view, copying nothing when <paramref name="source"/> backs the view.</summary>
-    public static StoredMessage From(ReadOnlyMemory<byte> source, long storeId) => throw new NotImplementedException();
+    /// <param name="source">Starts with one whole record; the returned message slices it, so the caller must not reuse it.</param>
+    /// <param name="storeId">Id of the store the record came from (for <see cref="MessageId"/>).</param>
+    /// <exception cref="InvalidDataException">The record is incomplete or corrupt.</exception>
+    public static StoredMessage From(ReadOnlyMemory<byte> source, long storeId)
+    {
+        if (!StoredRecord.TryParse(source.Span, out var record))
+        {
+            throw new InvalidDataException($"The buffer ({source.Length} bytes) does not hold a whole stored record.");
+        }
+
+        var propertiesStart = RecordLayout.HeaderSize + record.Topic.Length;
+        var bodyStart = propertiesStart + record.Properties.Length;
+        return new StoredMessage
+        {
+            LogOffset = record.LogOffset,
+            MessageId = new MessageId(storeId, record.LogOffset),
+            Topic = Encoding.UTF8.GetString(record.Topic),
+            QueueId = record.QueueId,
+            QueueOffset = record.QueueOffset,
+            BornTimestamp = record.BornTimestamp,
+            StoreTimestamp = record.StoreTimestamp,
+            Flags = record.Flags,
+            Properties = source.Slice(propertiesStart, record.Properties.Length),
+            Body = source.Slice(bodyStart, record.Body.Length),
+            StoredSize = record.TotalSize,
+        };
+    }
 }

@@ -1,8 +1,12 @@
+using System.Buffers.Binary;
+using OrleansMq.Storage.Internal;
+
 namespace OrleansMq.Storage.Codec;
 
 /// <summary>
 /// A view over one commit log record (the on-disk bytes, also what pulls return). Spans point into the source buffer.
 /// </summary>
+/// <remarks>Layout: <see cref="RecordLayout"/> and <c>docs/storage-format.md</c>.</remarks>
 public readonly ref struct StoredRecord
 {
     /// <summary>Total record size in bytes, header included.</summary>
@@ -40,5 +44,53 @@ public readonly ref struct StoredRecord
     /// Returns false when the buffer holds less than a whole record; throws on a corrupt one.
     /// </summary>
     /// <exception cref="InvalidDataException">Bad magic, length or checksum.</exception>
-    public static bool TryParse(ReadOnlySpan<byte> buffer, out StoredRecord record) => throw new NotImplementedException();
+    public static bool TryParse(ReadOnlySpan<byte> buffer, out StoredRecord record)
+    {
+        record = default;
+        if (buffer.Length < RecordLayout.HeaderSize)
+        {
+            return false;
+        }
+
+        var reason = RecordLayout.CheckHeader(buffer, out var totalSize);
+        if (reason is not null)
+        {
+            ThrowHelper.ThrowInvalidData($"Invalid stored record: {reason} (total size {totalSize}).");
+        }
+
+        if (totalSize > buffer.Length)
+        {
+            return false;
+        }
+
+        var span = buffer[..totalSize];
+        if (BinaryPrimitives.ReadUInt32LittleEndian(span[RecordLayout.CrcOffset..]) != RecordLayout.ComputeRecordCrc(span))
+        {
+            ThrowHelper.ThrowInvalidData($"Invalid stored record at log offset {RecordLayout.ReadLogOffset(span)}: checksum mismatch.");
+        }
+
+        record = Create(span);
+        return true;
+    }
+
+    /// <summary>Builds the view over a record already known to be whole and valid.</summary>
+    internal static StoredRecord Create(ReadOnlySpan<byte> span)
+    {
+        var topicLength = BinaryPrimitives.ReadUInt16LittleEndian(span[RecordLayout.TopicLengthOffset..]);
+        var propertiesLength = BinaryPrimitives.ReadInt32LittleEndian(span[RecordLayout.PropertiesLengthOffset..]);
+        var bodyLength = BinaryPrimitives.ReadInt32LittleEndian(span[RecordLayout.BodyLengthOffset..]);
+        return new StoredRecord
+        {
+            TotalSize = span.Length,
+            LogOffset = RecordLayout.ReadLogOffset(span),
+            QueueId = RecordLayout.ReadQueueId(span),
+            QueueOffset = RecordLayout.ReadQueueOffset(span),
+            BornTimestamp = BinaryPrimitives.ReadInt64LittleEndian(span[RecordLayout.BornTimestampOffset..]),
+            StoreTimestamp = RecordLayout.ReadStoreTimestamp(span),
+            Flags = (MessageFlags)BinaryPrimitives.ReadInt32LittleEndian(span[RecordLayout.FlagsOffset..]),
+            Topic = span.Slice(RecordLayout.HeaderSize, topicLength),
+            Properties = span.Slice(RecordLayout.HeaderSize + topicLength, propertiesLength),
+            Body = span.Slice(RecordLayout.HeaderSize + topicLength + propertiesLength, bodyLength),
+        };
+    }
 }

@@ -3,6 +3,8 @@ using OrleansMq.Storage.Flush;
 namespace OrleansMq.Storage.Configuration;
 
 /// <summary>Options of a <see cref="MessageStore"/>. Sizes are bytes, durations <see cref="TimeSpan"/>.</summary>
+/// <remarks>Validated when the store opens; errors name <c>MessageStoreOptions.Property</c>, the value and the allowed range.
+/// Not thread-safe: do not change an instance after passing it to <c>MessageStore.OpenAsync</c>.</remarks>
 public sealed class MessageStoreOptions
 {
     /// <summary>Root directory of the store (commit log, consume queues, indexes, checkpoint). Required.</summary>
@@ -28,6 +30,12 @@ public sealed class MessageStoreOptions
 
     /// <summary>Whether the key, unique-key indexes are maintained. Default true.</summary>
     public bool IndexEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Entries per key index file (each key of a message is one 20-byte entry; a file also has one 4-byte hash
+    /// slot per 4 entries). Default 4,000,000 (≈ 84 MiB, sparse until used).
+    /// </summary>
+    public int IndexEntriesPerFile { get; set; } = 4_000_000;
 
     /// <summary>Segments whose newest record is older than this are deleted. Default 72 h.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(72);

@@ -127,6 +127,59 @@ public sealed class TopologyTests(ThreeBrokerCluster fixture) : IClassFixture<Th
     }
 
     [Fact]
+    public async Task CommittedOffsets_SurviveRestartOfEverySilo()
+    {
+        var topic = TestTopics.Unique("offsets-restart");
+        var group = TestTopics.Unique("g");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 4);
+        await using (var producer = fixture.Client.CreateProducer())
+        {
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(i => producer.SendAsync(new Message(topic, $"old-{i}"))));
+        }
+
+        var collector = new MessageCollector();
+        var consumer = fixture.Client.CreatePushConsumer(new Client.Consuming.PushConsumerOptions
+        {
+            ConsumerGroup = group,
+            ConsumeFrom = Consumers.ConsumeFromWhere.FirstOffset,
+        });
+        consumer.Subscribe(topic);
+        consumer.RegisterMessageListener(collector.Listener("before"));
+        await consumer.StartAsync();
+        await Wait.UntilAsync(() => collector.Distinct == 100, "100 messages consumed before the restart", observed: collector.Describe);
+        await consumer.DisposeAsync(); // commits final offsets
+        var before = await Task.WhenAll(Enumerable.Range(0, 4).Select(q => fixture.Client.Admin.GetGroupOffsetAsync(group, topic, q)));
+        Assert.Equal(100, before.Sum());
+
+        foreach (var silo in fixture.Cluster.Silos.ToList())
+        {
+            await fixture.Cluster.RestartSiloAsync(silo);
+        }
+
+        await fixture.Cluster.WaitForLivenessToStabilizeAsync();
+        var after = await Task.WhenAll(Enumerable.Range(0, 4).Select(q => fixture.Client.Admin.GetGroupOffsetAsync(group, topic, q)));
+        Assert.Equal(before, after);
+
+        // A new member starts from the committed offsets: only new messages arrive.
+        await using (var producer = fixture.Client.CreateProducer())
+        {
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(i => producer.SendAsync(new Message(topic, $"new-{i}"))));
+        }
+
+        var again = new MessageCollector();
+        await using var resumed = fixture.Client.CreatePushConsumer(new Client.Consuming.PushConsumerOptions
+        {
+            ConsumerGroup = group,
+            ConsumeFrom = Consumers.ConsumeFromWhere.FirstOffset,
+        });
+        resumed.Subscribe(topic);
+        resumed.RegisterMessageListener(again.Listener("after"));
+        await resumed.StartAsync();
+        await Wait.UntilAsync(() => again.Distinct == 10, "the 10 new messages after the restart", observed: again.Describe);
+        Assert.All(again.Counts.Keys, body => Assert.StartsWith("new-", body));
+    }
+
+    [Fact]
     public async Task ListBrokers_ShowsEveryBrokerAliveWithItsStore()
     {
         var brokers = await fixture.Client.Admin.ListBrokersAsync();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansMq.Client.Hosting;
 using OrleansMq.Grains.Brokers;
+using OrleansMq.Grains.Hosting;
 using OrleansMq.Hosting;
 using OrleansMq.TestKit;
 
@@ -15,11 +16,22 @@ public abstract class BrokerCluster : IAsyncLifetime
 {
     private readonly TempDirectory _root = new("orleansmq-cluster");
 
-    protected BrokerCluster(int silos, bool autoCreateTopics = true)
+    protected BrokerCluster(int silos, bool autoCreateTopics = true, bool fastGroups = false)
     {
         SiloCount = silos;
         AutoCreateTopics = autoCreateTopics;
+        FastGroups = fastGroups;
     }
+
+    /// <summary>Consumer group timings shortened so expiry tests take seconds: heartbeat 0.5 s, expiry 3 s.</summary>
+    public static readonly ConsumerGroupOptions Fast = new()
+    {
+        HeartbeatInterval = TimeSpan.FromMilliseconds(500),
+        MemberExpiry = TimeSpan.FromSeconds(3),
+        CheckInterval = TimeSpan.FromMilliseconds(250),
+    };
+
+    public bool FastGroups { get; }
 
     public int SiloCount { get; }
 
@@ -36,6 +48,7 @@ public abstract class BrokerCluster : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder((short)SiloCount);
         var root = _root.Path;
         var autoCreate = AutoCreateTopics;
+        var fast = FastGroups;
         builder.ConfigureSilo((options, silo) =>
         {
             silo.AddOrleansMqBroker(
@@ -47,6 +60,15 @@ public abstract class BrokerCluster : IAsyncLifetime
                 },
                 store => store.SegmentSize = 16 * 1024 * 1024);
             silo.AddOrleansMqFileStateStorage(Path.Combine(root, "state"));
+            if (fast)
+            {
+                silo.Services.Configure<ConsumerGroupOptions>(o =>
+                {
+                    o.HeartbeatInterval = Fast.HeartbeatInterval;
+                    o.MemberExpiry = Fast.MemberExpiry;
+                    o.CheckInterval = Fast.CheckInterval;
+                });
+            }
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -78,6 +100,9 @@ public abstract class BrokerCluster : IAsyncLifetime
 
 /// <summary>Three brokers, auto-create on.</summary>
 public sealed class ThreeBrokerCluster() : BrokerCluster(3);
+
+/// <summary>Three brokers with fast consumer group heartbeats and expiry.</summary>
+public sealed class GroupCluster() : BrokerCluster(3, fastGroups: true);
 
 /// <summary>One broker with auto-create off.</summary>
 public sealed class NoAutoCreateCluster() : BrokerCluster(1, autoCreateTopics: false);

@@ -1,0 +1,149 @@
+using Microsoft.Win32.SafeHandles;
+using OrleansMq.Storage.Internal;
+
+namespace OrleansMq.Storage.CommitLog;
+
+/// <summary>One commit log segment file, named by its 20-digit start offset and preallocated to its capacity.</summary>
+/// <remarks>
+/// Reads use positional <c>pread</c> (<see cref="RandomAccess"/>) into the caller's buffer, so they hit the page
+/// cache and are safe next to the writer's <c>pwrite</c>s. Readers hold the segment while reading; retention
+/// retires it and the file is closed and deleted only after the last holder releases it.
+/// </remarks>
+internal sealed class Segment : ReferenceResource
+{
+    private const string DeletedSuffix = MappedFile.DeletedSuffix;
+
+    private readonly SafeFileHandle _handle;
+    private int _deleteWhenFreed;
+    private string? _deletedPath;
+
+    private Segment(string path, long start, long capacity, SafeFileHandle handle)
+    {
+        FilePath = path;
+        Start = start;
+        Capacity = capacity;
+        _handle = handle;
+    }
+
+    public string FilePath { get; }
+
+    public long Start { get; }
+
+    /// <summary>Bytes the segment holds when full (the file's preallocated size).</summary>
+    public long Capacity { get; }
+
+    public long End => Start + Capacity;
+
+    /// <summary>Creates and preallocates a new segment file (fallocate on Linux), so later fdatasyncs need not update the file size.</summary>
+    /// <exception cref="IOException">Creation or preallocation failed (for example ENOSPC).</exception>
+    public static Segment Create(string path, long start, long capacity)
+    {
+        SafeFileHandle? handle = null;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.None, capacity);
+            if (RandomAccess.GetLength(handle) < capacity)
+            {
+                RandomAccess.SetLength(handle, capacity);
+            }
+
+            NativeMethods.FlushData(handle);
+            NativeMethods.FlushDirectory(Path.GetDirectoryName(path)!);
+            return new Segment(path, start, capacity, handle);
+        }
+        catch
+        {
+            handle?.Dispose();
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing segment; extends a short file (truncated tail) back to <paramref name="capacity"/>.</summary>
+    public static Segment Open(string path, long start, long capacity)
+    {
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        try
+        {
+            if (RandomAccess.GetLength(handle) < capacity)
+            {
+                RandomAccess.SetLength(handle, capacity);
+            }
+
+            return new Segment(path, start, capacity, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads at log offset <paramref name="logOffset"/>; returns the bytes read (short at the end of the file).</summary>
+    public int Read(long logOffset, Span<byte> destination)
+    {
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var read = RandomAccess.Read(_handle, destination[total..], logOffset - Start + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    public void Write(long logOffset, ReadOnlySpan<byte> source) => RandomAccess.Write(_handle, source, logOffset - Start);
+
+    public void FlushData() => NativeMethods.FlushData(_handle);
+
+    public void RetireAndDelete()
+    {
+        if (IsRetired)
+        {
+            return;
+        }
+
+        // Rename first: a reader may hold the file for a while, and a new file of the same name may be created
+        // meanwhile (rewind, truncation). The next open deletes leftover *.deleted files.
+        try
+        {
+            File.Move(FilePath, FilePath + DeletedSuffix);
+            _deletedPath = FilePath + DeletedSuffix;
+        }
+        catch (IOException)
+        {
+            _deletedPath = FilePath;
+        }
+
+        Volatile.Write(ref _deleteWhenFreed, 1);
+        Retire();
+    }
+
+    protected override void OnFreed()
+    {
+        _handle.Dispose();
+        if (Volatile.Read(ref _deleteWhenFreed) != 0)
+        {
+            try
+            {
+                File.Delete(_deletedPath ?? FilePath);
+            }
+            catch (IOException)
+            {
+                // The next open deletes segments below the checkpointed minimum anyway.
+            }
+        }
+    }
+}

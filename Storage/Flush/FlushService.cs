@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using OrleansMq.Storage.CommitLog;
+using OrleansMq.Storage.Diagnostics;
+using OrleansMq.Storage.Internal;
+
+namespace OrleansMq.Storage.Flush;
+
+/// <summary>
+/// The flush thread (RocketMQ GroupCommitService / FlushRealTimeService). Under <see cref="FlushPolicy.Sync"/> it
+/// takes every group the writer has written, runs one fdatasync covering all of them, advances the durable
+/// position, publishes the new messages to readers and acknowledges the appends. While it syncs, the writer goes on
+/// writing the next group, so fsync latency and write time overlap. Under <see cref="FlushPolicy.Async"/> it
+/// fdatasyncs whatever was written, every interval.
+/// </summary>
+/// <remarks>
+/// A failed fdatasync under sync fails every waiting append with <see cref="AppendStatus.IoError"/> and asks the
+/// writer to rewind to the durable position; until the writer has done so this service does not sync again,
+/// because after a failed fsync Linux may report later fsyncs as successful although the data is gone.
+/// Under async a failed flush is logged and retried at the next interval (the acknowledged data may be lost;
+/// that is the async policy's documented risk).
+/// </remarks>
+internal sealed class FlushService
+{
+    private readonly ConcurrentQueue<AppendRequest> _pending = new();
+    private readonly ManualResetEventSlim _wake = new(false, 50);
+    private readonly Thread _thread;
+    private readonly CommitLog.CommitLog _log;
+    private readonly CommitLogWriter _writer;
+    private readonly AppendCompleter _completer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly StorageInstruments _instruments;
+    private readonly StoreTestHooks? _hooks;
+    private int _sleeping;
+    private int _flushRequested;
+    private volatile bool _stopping;
+    private long _flushStarted;
+    private long _flushTarget;
+    private int _failedEpoch = -1;
+
+    public FlushService(bool sync, CommitLog.CommitLog log, CommitLogWriter writer, AppendCompleter completer, TimeProvider time, ILogger logger, StorageInstruments instruments, StoreTestHooks? hooks)
+    {
+        IsSync = sync;
+        _log = log;
+        _writer = writer;
+        _completer = completer;
+        _time = time;
+        _logger = logger;
+        _instruments = instruments;
+        _hooks = hooks;
+        _thread = new Thread(Run) { IsBackground = true, Name = "OrleansMq commit log flusher" };
+    }
+
+    public bool IsSync { get; }
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Writer thread: a written request waiting for durability.</summary>
+    public void Enqueue(AppendRequest request) => _pending.Enqueue(request);
+
+    /// <summary>Asks for a flush of everything written so far.</summary>
+    public void Signal()
+    {
+        Volatile.Write(ref _flushRequested, 1);
+        if (Volatile.Read(ref _sleeping) == 1)
+        {
+            _wake.Set();
+        }
+    }
+
+    /// <summary>
+    /// Flush timeout watchdog (timer thread): when one fdatasync has run longer than <paramref name="timeout"/>,
+    /// the appends it covers are answered with <see cref="AppendStatus.FlushTimeout"/>; they stay invisible to
+    /// readers until the flush does finish.
+    /// </summary>
+    public void CheckTimeout(TimeSpan timeout)
+    {
+        var started = Volatile.Read(ref _flushStarted);
+        if (started == 0 || _time.GetElapsedTime(started) < timeout)
+        {
+            return;
+        }
+
+        var target = Volatile.Read(ref _flushTarget);
+        foreach (var request in _pending)
+        {
+            if (request.EndLogOffset > target)
+            {
+                break;
+            }
+
+            _completer.Stored(request, AppendStatus.FlushTimeout);
+        }
+    }
+
+    /// <summary>Flushes what is written, acknowledges what is waiting and stops the thread.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        _wake.Set();
+        _thread.Join();
+        while (_pending.TryDequeue(out var request))
+        {
+            _completer.Failed(request, AppendStatus.StoreClosed);
+        }
+
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            var stopping = _stopping;
+            if (Interlocked.Exchange(ref _flushRequested, 0) == 1 || !_pending.IsEmpty || stopping)
+            {
+                if (IsSync && Volatile.Read(ref _failedEpoch) >= _writer.Epoch)
+                {
+                    FailOldEpoch();
+                }
+                else
+                {
+                    FlushOnce();
+                }
+
+                if (stopping)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            _wake.Reset();
+            Volatile.Write(ref _sleeping, 1);
+            Interlocked.MemoryBarrier();
+            if (_pending.IsEmpty && Volatile.Read(ref _flushRequested) == 0 && !_stopping)
+            {
+                // Under sync the writer signals each group; the bounded wait only covers a rewind (no signal).
+                _wake.Wait(IsSync ? 100 : Timeout.Infinite);
+            }
+
+            Volatile.Write(ref _sleeping, 0);
+        }
+    }
+
+    private void FlushOnce()
+    {
+        var target = _log.WrittenPosition;
+        var durable = _log.DurablePosition;
+        if (target > durable)
+        {
+            var segment = _log.Acquire(target - 1);
+            if (segment is not null)
+            {
+                var started = _time.GetTimestamp();
+                Volatile.Write(ref _flushTarget, target);
+                Volatile.Write(ref _flushStarted, started);
+                try
+                {
+                    _hooks?.BeforeFlush?.Invoke();
+                    segment.FlushData();
+                }
+                catch (IOException ex)
+                {
+                    Failed(ex, durable, target);
+                    return;
+                }
+                finally
+                {
+                    Volatile.Write(ref _flushStarted, 0);
+                    segment.Release();
+                }
+
+                _log.AdvanceDurable(target);
+                _instruments.Flushed(_time.GetElapsedTime(started), target - durable);
+            }
+        }
+
+        CompleteDurable();
+    }
+
+    private void CompleteDurable()
+    {
+        var durable = _log.DurablePosition;
+        while (_pending.TryPeek(out var request))
+        {
+            if (request.Epoch <= Volatile.Read(ref _failedEpoch))
+            {
+                _pending.TryDequeue(out _);
+                _completer.Failed(request, AppendStatus.IoError);
+                continue;
+            }
+
+            if (request.EndLogOffset > durable)
+            {
+                break;
+            }
+
+            _pending.TryDequeue(out _);
+            request.Queue!.PublishVisible(request.LastQueueOffset + 1);
+            _completer.Stored(request, AppendStatus.Ok);
+        }
+    }
+
+    private void Failed(IOException exception, long durable, long target)
+    {
+        _logger.FlushFailed(exception, durable, target);
+        if (!IsSync)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _failedEpoch, _writer.Epoch);
+        FailOldEpoch();
+        _writer.RequestRewind();
+    }
+
+    private void FailOldEpoch()
+    {
+        var failed = Volatile.Read(ref _failedEpoch);
+        while (_pending.TryPeek(out var request) && request.Epoch <= failed)
+        {
+            _pending.TryDequeue(out _);
+            _completer.Failed(request, AppendStatus.IoError);
+        }
+    }
+}

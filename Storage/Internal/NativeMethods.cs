@@ -1,0 +1,86 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace OrleansMq.Storage.Internal;
+
+/// <summary>
+/// The few POSIX calls .NET does not expose: <c>fdatasync</c> (flush data without the inode timestamps, which
+/// is what makes a preallocated segment cheap to sync) and <c>fsync</c> of a directory (makes a new or deleted
+/// file name durable). Elsewhere the portable fallbacks are used.
+/// </summary>
+internal static partial class NativeMethods
+{
+    private const int ORdOnly = 0;
+
+    private static readonly bool UseLibc = OperatingSystem.IsLinux();
+
+    /// <summary>Makes every written byte of <paramref name="handle"/> durable.</summary>
+    /// <exception cref="IOException">The device reported an error (EIO, ENOSPC, ...).</exception>
+    public static void FlushData(SafeFileHandle handle)
+    {
+        if (!UseLibc)
+        {
+            RandomAccess.FlushToDisk(handle);
+            return;
+        }
+
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (fdatasync((int)handle.DangerousGetHandle()) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"fdatasync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Makes the names in <paramref name="directory"/> durable (best effort off Linux).</summary>
+    public static void FlushDirectory(string directory)
+    {
+        if (!UseLibc)
+        {
+            return;
+        }
+
+        var fd = open(directory, ORdOnly);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"open('{directory}') for fsync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+        }
+
+        try
+        {
+            if (fsync(fd) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"fsync('{directory}') failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            }
+        }
+        finally
+        {
+            _ = close(fd);
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fdatasync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+}

@@ -1,0 +1,19 @@
+using OrleansMq.Storage.Retention;
+
+namespace OrleansMq.Storage.Internal;
+
+/// <summary>Seams for tests: disk space, fault injection and maintenance timing. Production passes none.</summary>
+internal sealed class StoreTestHooks
+{
+    /// <summary>Replaces the real disk probe.</summary>
+    public IDiskSpaceProbe? DiskSpaceProbe { get; init; }
+
+    /// <summary>How often consume queues and indexes are flushed and the checkpoint written; default 1 s. <see cref="Timeout.InfiniteTimeSpan"/> turns it off.</summary>
+    public TimeSpan? CheckpointInterval { get; init; }
+
+    /// <summary>Called before each commit log <c>pwrite</c> with (log offset, length); throw an <see cref="IOException"/> to inject a failure.</summary>
+    public Action<long, int>? BeforeWrite { get; set; }
+
+    /// <summary>Called before each commit log fdatasync; throw an <see cref="IOException"/> to inject a failure.</summary>
+    public Action? BeforeFlush { get; set; }
+}
