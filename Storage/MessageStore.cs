@@ -254,7 +254,12 @@ public sealed partial class MessageStore : IAsyncDisposable
 
             _index?.Flush();
             var durable = _log.DurablePosition;
-            _checkpoint.Write(new CheckpointData(durable, Math.Min(dispatched, durable), _writer.LastStoreTimestamp, clean));
+            var data = new CheckpointData(durable, Math.Min(dispatched, durable), _writer.LastStoreTimestamp, clean);
+            if (data != _checkpoint.Current || !_checkpoint.Found)
+            {
+                // An idle store writes nothing: no fdatasync per interval when nothing moved.
+                _checkpoint.Write(data);
+            }
         }
     }
 

@@ -37,13 +37,14 @@ internal sealed class CheckpointFile : IDisposable
     {
         _handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         Current = Read(out _sequence);
+        Found = _sequence > 0;
     }
 
     /// <summary>The last written (or, at open, the recovered) checkpoint.</summary>
     public CheckpointData Current { get; private set; }
 
-    /// <summary>Whether a valid checkpoint was found at open.</summary>
-    public bool Found => _sequence > 0;
+    /// <summary>Whether a valid checkpoint was found at open or has been written since.</summary>
+    public bool Found { get; private set; }
 
     /// <summary>Writes and fdatasyncs a checkpoint; offsets never move backwards unless <paramref name="reset"/>.</summary>
     public void Write(CheckpointData data, bool reset = false)
@@ -67,6 +68,7 @@ internal sealed class CheckpointFile : IDisposable
             NativeMethods.FlushData(_handle);
             _sequence = sequence;
             Current = data;
+            Found = true;
         }
     }
 

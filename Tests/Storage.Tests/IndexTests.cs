@@ -5,6 +5,9 @@ namespace OrleansMq.Storage.Tests;
 
 public sealed class IndexTests
 {
+    /// <summary>Fake clocks advance by hours here: no per-second checkpoint work while they do.</summary>
+    private static readonly OrleansMq.Storage.Internal.StoreTestHooks QuietHooks = new() { CheckpointInterval = Timeout.InfiniteTimeSpan };
+
     [Fact]
     public async Task QueryByKey_KeysAcrossIndexFiles_VerifiedNewestFirstWithinTimeRange()
     {
@@ -12,7 +15,7 @@ public sealed class IndexTests
         var time = StoreHarness.FakeNow();
         var options = StoreHarness.Options(dir.Path);
         options.IndexEntriesPerFile = 32;
-        await using var store = await StoreHarness.OpenAsync(options, time: time);
+        await using var store = await StoreHarness.OpenAsync(options, QuietHooks, time);
         var t0 = time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var i = 0; i < 60; i++)
         {
@@ -53,7 +56,7 @@ public sealed class IndexTests
     {
         using var dir = new TempDirectory("index");
         var time = StoreHarness.FakeNow();
-        await using var store = await StoreHarness.OpenAsync(StoreHarness.Options(dir.Path), time: time);
+        await using var store = await StoreHarness.OpenAsync(StoreHarness.Options(dir.Path), QuietHooks, time);
         var stamps = new List<long>();
         for (var i = 0; i < 20; i++)
         {

@@ -7,6 +7,9 @@ public sealed class RetentionTests
 {
     private const long SegmentSize = 8 * 1024;
 
+    /// <summary>Fake clocks advance by hours here: no per-second checkpoint work while they do.</summary>
+    private static readonly OrleansMq.Storage.Internal.StoreTestHooks QuietHooks = new() { CheckpointInterval = Timeout.InfiniteTimeSpan };
+
     [Fact]
     public async Task RunRetention_SegmentsOlderThanRetention_DeletedAfterReaderReleases()
     {
@@ -14,7 +17,8 @@ public sealed class RetentionTests
         var time = StoreHarness.FakeNow();
         var options = StoreHarness.Options(dir.Path, segmentSize: SegmentSize);
         options.Retention = TimeSpan.FromHours(2);
-        await using var store = await StoreHarness.OpenAsync(options, time: time);
+        options.RetentionCheckInterval = TimeSpan.FromHours(1);
+        await using var store = await StoreHarness.OpenAsync(options, QuietHooks, time);
         await FillAsync(store, "old", 0, 40);
         var oldSegments = store.GetStatus().SegmentCount;
         time.Advance(TimeSpan.FromHours(1));
