@@ -31,6 +31,10 @@ public static class BrokerHost
             throw new OptionsValidationException(SiloHostOptions.SectionName, typeof(SiloHostOptions), errors);
         }
 
+        // Bound now, not when the silo resolves them, so a malformed value ends the start with one line.
+        var membership = builder.Configuration.GetSection(SiloHostOptions.MembershipSectionName);
+        membership.Get<ClusterMembershipOptions>();
+
         var dataDirectory = builder.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.DataDirectory)}"] ?? new BrokerOptions().DataDirectory;
         var address = host.ResolveAddress();
         builder.WebHost.UseUrls($"http://{new IPEndPoint(host.ListenOnAnyAddress ? IPAddress.Any : address, host.HttpPort)}");
@@ -58,7 +62,7 @@ public static class BrokerHost
                     throw new OptionsValidationException(SiloHostOptions.SectionName, typeof(SiloHostOptions), [$"OrleansMq:Host:Mode {host.Mode} is not supported by this build."]);
             }
 
-            silo.Services.AddOptions<ClusterMembershipOptions>().Bind(builder.Configuration.GetSection(SiloHostOptions.MembershipSectionName));
+            silo.Services.AddOptions<ClusterMembershipOptions>().Bind(membership);
             silo.AddOrleansMqBroker();
             silo.AddDashboard();
         });
