@@ -27,6 +27,17 @@ public sealed class ProcessCluster : IAsyncDisposable
         "--OrleansMq:Membership:IAmAliveTablePublishTimeout=00:00:05",
     ];
 
+    /// <summary>
+    /// Consumer-group timing for tests: members heartbeat every second and expire after 5 s (defaults 10 s and 30 s), so
+    /// a group grain that moved off a killed silo hears from its members, and re-assigns, within a few seconds.
+    /// </summary>
+    public static readonly string[] ConsumerGroupArguments =
+    [
+        "--OrleansMq:ConsumerGroups:HeartbeatInterval=00:00:01",
+        "--OrleansMq:ConsumerGroups:MemberExpiry=00:00:05",
+        "--OrleansMq:ConsumerGroups:CheckInterval=00:00:01",
+    ];
+
     /// <summary>Bound for a silo start on a loaded CI machine (a start measures 2–6 s here).</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
@@ -70,7 +81,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         OrphanSweeper.Mark(root.Path);
         var database = await server.CreateDatabaseAsync("cluster");
         var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
-        string[] arguments = [.. MembershipArguments, .. extraArguments ?? []];
+        string[] arguments = [.. MembershipArguments, .. ConsumerGroupArguments, .. extraArguments ?? []];
         var processes = new List<SiloProcess>();
         for (var i = 1; i <= silos; i++)
         {
