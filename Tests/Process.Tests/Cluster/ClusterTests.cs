@@ -69,6 +69,31 @@ public sealed class ClusterTests(PostgresServerFixture postgres) : ProcessTestBa
         Assert.Equal(["broker-1", "broker-2", "broker-3"], (await listed.Admin.ListBrokersAsync()).Select(b => b.Name).Order());
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task ComposeHealthCheck_PassesOnAnActiveSilo_AndFailsOnceItIsGone()
+    {
+        var cluster = await StartClusterAsync(silos: 1);
+        var silo = cluster.Silos[0];
+        var test = ComposeFile.List(ComposeFile.Mapping(ComposeFile.Load().Brokers["broker-1"], "healthcheck"), "test");
+        Assert.Equal(["CMD", "bash", "-c"], test.Take(3));
+        var script = test[3].Replace("/dev/tcp/127.0.0.1/8080", $"/dev/tcp/127.0.0.1/{silo.HttpPort}", StringComparison.Ordinal);
+        Assert.NotEqual(test[3], script);
+
+        var healthy = await RunHealthCheckAsync(script);
+        await silo.KillAsync();
+        var dead = await RunHealthCheckAsync(script);
+
+        Assert.Equal(0, healthy);
+        Assert.NotEqual(0, dead);
+    }
+
+    private static async Task<int> RunHealthCheckAsync(string script)
+    {
+        await using var check = TestKit.Processes.ChildProcess.Start("healthcheck", "bash", ["-c", script]);
+        await check.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        return check.ExitCode!.Value;
+    }
+
     /// <summary>Pulls every queue of <paramref name="topic"/> from the start until <paramref name="expected"/> messages arrived.</summary>
     internal static async Task<List<string>> PullAllAsync(PullConsumer consumer, string topic, int expected)
     {

@@ -247,6 +247,25 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres)
         Assert.Contains("the role needs to own the database, or CREATE on its schema", error.Message);
     }
 
+    [Fact]
+    public async Task Gate_InTheSiloLifecycle_MigratesAtTheFirstStage_OncePerProcess()
+    {
+        var connectionString = await SchemaDatabase.CreateEmptyAsync(Server);
+        var gate = new PostgresSchemaGate(
+            connectionString,
+            Microsoft.Extensions.Options.Options.Create(new Orleans.Configuration.SiloOptions { SiloName = "broker-7" }),
+            NullLogger<PostgresSchemaGate>.Instance);
+
+        await StartedLifecycle.StartAsync(gate);
+        var first = await gate.EnsureAsync(TestContext.Current.CancellationToken);
+        var second = await gate.EnsureAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(PostgresSchema.LatestVersion, first.Applied.Count);
+        Assert.Same(first, second);
+        var appliedBy = await SchemaDatabase.QueryAsync<string>(connectionString, $"SELECT DISTINCT applied_by::text FROM {PostgresSchema.VersionTable}");
+        Assert.Equal([$"broker-7 on {Environment.MachineName}"], appliedBy);
+    }
+
     private static Task<SchemaMigrationResult> MigrateAsync(string connectionString, IReadOnlyList<SchemaMigration>? migrations = null) =>
         PostgresSchema.MigrateAsync(connectionString, migrations ?? PostgresSchema.Migrations, "tests", PostgresSchema.DefaultLockTimeout, NullLogger.Instance, TestContext.Current.CancellationToken);
 
