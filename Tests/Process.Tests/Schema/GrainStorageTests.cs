@@ -3,8 +3,8 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansMq.Grains.Persistence;
-using OrleansMq.Silo.Cluster;
 using OrleansMq.Process.Tests.Fixtures;
+using OrleansMq.Silo.Cluster;
 using OrleansMq.TestKit.Postgres;
 
 namespace OrleansMq.Process.Tests.Schema;
