@@ -17,6 +17,7 @@ public sealed class ClusterTests(PostgresServerFixture postgres) : ProcessTestBa
     public async Task ThreeSilos_StartTogetherOnAnEmptyDatabase_OneCreatesTheSchemaAndAllJoin()
     {
         var cluster = await StartClusterAsync();
+        TestContext.Current.TestOutputHelper?.WriteLine($"PostgreSQL test server: initdb and start took {Postgres.StartupTime.TotalSeconds:0.0} s");
 
         var appliers = cluster.Silos.Where(s => s.Current!.OutputContains($"applied schema migrations 1..{PostgresSchema.LatestVersion}")).ToArray();
         Assert.Single(appliers);
