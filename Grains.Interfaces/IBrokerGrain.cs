@@ -27,6 +27,20 @@ public interface IBrokerGrain : IGrainWithStringKey
     [Alias("QueryByKey")]
     Task<StoredMessageData[]> QueryByKeyAsync(string topic, string key, int maxResults, long beginTimestamp, long endTimestamp);
 
+    /// <summary>Moves a message this broker stores to its group's retry topic (with a growing delay) or dead-letter topic.</summary>
+    /// <exception cref="Errors.InvalidRequestException">No message at that log offset.</exception>
+    [Alias("SendBack")]
+    Task<SendBackResult> SendBackAsync(SendBackRequest request);
+
+    /// <summary>Sends a dead-lettered message stored here back to its original topic as a new message.</summary>
+    /// <exception cref="Errors.InvalidRequestException">No such message, or it is not a dead-lettered message.</exception>
+    [Alias("ResendDeadLetter")]
+    Task<SendBackResult> ResendDeadLetterAsync(long logOffset);
+
+    /// <summary>Cancels a pending delay or timer message by its log offset (from its message id); false when it is not pending.</summary>
+    [Alias("CancelTimer")]
+    Task<bool> CancelTimerAsync(long logOffset);
+
     /// <summary>Records of a topic with a client unique key.</summary>
     [Alias("QueryByUniqueKey")]
     Task<StoredMessageData[]> QueryByUniqueKeyAsync(string topic, string uniqueKey);

@@ -41,6 +41,7 @@ public static class BrokerHost
         builder.Services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.SectionName));
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection("OrleansMq:Storage"));
         builder.Services.AddOptions<ConsumerGroupOptions>().Bind(builder.Configuration.GetSection(ConsumerGroupOptions.SectionName));
+        builder.Services.AddOptions<TimerOptions>().Bind(builder.Configuration.GetSection(TimerOptions.SectionName));
 
         builder.UseOrleans(silo =>
         {

@@ -50,6 +50,7 @@ public sealed partial class MessageStore : IAsyncDisposable
     private readonly DiskMonitor _disk;
     private readonly RetentionService _retention;
     private readonly StorageInstruments _instruments;
+    private readonly SegmentPreparer? _preparer;
     private readonly SemaphoreSlim _slots = new(MaxPendingAppends, MaxPendingAppends);
     private readonly Lock _checkpointLock = new();
     private readonly List<ITimer> _timers = [];
@@ -81,14 +82,16 @@ public sealed partial class MessageStore : IAsyncDisposable
             _queues = new ConsumeQueueTable(Path.Combine(directory, "consumequeue"), options.ConsumeQueueEntriesPerFile);
             _index = options.IndexEnabled ? new KeyIndex(Path.Combine(directory, "index"), options.IndexEntriesPerFile) : null;
             _index?.Load();
-            var dispatcher = new Dispatcher(_queues, _index);
+            var dispatcher = new Dispatcher(_queues, _index, _logger);
             var recovered = new LogRecovery(_log, _queues, dispatcher, _checkpoint.Current, options, _logger).Run();
             _disk = new DiskMonitor(hooks?.DiskSpaceProbe ?? DriveDiskSpaceProbe.Instance, directory, options.MinFreeDiskBytes, _logger);
             var completer = new AppendCompleter(_slots, _instruments, _time);
-            _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, recovered.EndOffset, recovered.LastStoreTimestamp);
+            _preparer = sync ? new SegmentPreparer(_log.Directory, _disk, _logger) : null;
+            _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, _preparer, recovered.EndOffset, recovered.LastStoreTimestamp);
             _flusher = new FlushService(sync, _log, _writer, completer, _time, _logger, _instruments, hooks);
             _retention = new RetentionService(_log, _queues, _index, _disk, options, _time, _logger, _instruments, () => _writer.LastStoreTimestamp);
             _index?.DeleteBelow(_log.MinOffset);
+            NativeMethods.FlushDirectory(directory); // commitlog/, consumequeue/, index/ themselves must survive a crash.
             _disk.Check();
             WriteCheckpoint(clean: false);
             _writer.Start(_flusher);
@@ -209,6 +212,9 @@ public sealed partial class MessageStore : IAsyncDisposable
 
     internal CommitLog.CommitLog Log => _log;
 
+    /// <summary>Completes when the next segment is prepared (sync policy): benchmarks measure the steady state.</summary>
+    internal Task WhenNextSegmentPreparedAsync() => _preparer?.WhenReadyAsync() ?? Task.CompletedTask;
+
     private void Close()
     {
         _closed = true;
@@ -219,6 +225,7 @@ public sealed partial class MessageStore : IAsyncDisposable
 
         _writer.Stop();
         _flusher.Stop();
+        _preparer?.Dispose();
         try
         {
             WriteCheckpoint(clean: true);
@@ -308,8 +315,9 @@ public sealed partial class MessageStore : IAsyncDisposable
         {
             action();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // Timer callbacks must never take the process down; the next tick tries again.
             _logger.MaintenanceFailed(ex, task);
         }
         finally

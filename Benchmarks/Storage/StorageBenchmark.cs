@@ -2,11 +2,11 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using OrleansMq.Benchmarks.Common;
 using OrleansMq.Storage;
 using OrleansMq.Storage.Codec;
 using OrleansMq.Storage.Configuration;
 using OrleansMq.Storage.Flush;
-using OrleansMq.Storage.Internal;
 
 namespace OrleansMq.Benchmarks.Storage;
 
@@ -44,20 +44,19 @@ internal static class StorageBenchmark
         try
         {
             Console.WriteLine($"storage benchmark: dir={root} body={settings.BodySize} B, {settings.Seconds} s per run, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-            var disk = MeasureDisk(root, settings.DiskBytes);
-            Console.WriteLine($"disk: {Format(settings.DiskBytes)} in 4 MiB writes + fdatasync: {disk / 1e6:F0} MB/s");
-            Console.WriteLine();
-            Console.WriteLine($"{"run",-28} {"msgs/s",10} {"MB/s",8} {"ratio",6} {"p50 ms",8} {"p99 ms",8} {"appends",9} {"syncs/s",8} {"msgs/sync",9}");
-
+            // The disk is measured right before every run and each run's ratio uses that measurement: on a shared
+            // (virtual) disk the bandwidth moves by several x within minutes, so one reference for the whole suite
+            // would mostly measure the neighbours.
             var results = new List<RunResult>();
             string? readDirectory = null;
             foreach (var (policy, appenders, batch) in Runs())
             {
+                var disk = DiskProbe.Measure(root, settings.DiskBytes);
                 var directory = Path.Combine(root, $"store-{results.Count}");
-                var keepForRead = policy.IsSync == false && appenders == 64 && batch == 32;
-                var result = await RunAppendsAsync(directory, policy, appenders, batch, settings);
+                var keepForRead = !policy.IsSync && appenders == 64 && batch == 32;
+                var result = await RunAppendsAsync(directory, policy, appenders, batch, settings) with { DiskBytesPerSecond = disk };
                 results.Add(result);
-                Console.WriteLine($"{result.Name,-28} {result.MessagesPerSecond,10:F0} {result.BytesPerSecond / 1e6,8:F0} {result.BytesPerSecond / disk,6:F2} {result.P50Ms,8:F2} {result.P99Ms,8:F2} {result.Appends,9} {result.FlushesPerSecond,8:F0} {result.MessagesPerFlush,9:F1}");
+                Console.Error.WriteLine($"  done: {result.Name} (disk {disk / 1e6:F0} MB/s)");
                 if (keepForRead)
                 {
                     readDirectory = directory;
@@ -68,13 +67,21 @@ internal static class StorageBenchmark
                 }
             }
 
-            var read = await MeasureReadAsync(readDirectory!);
-            Console.WriteLine($"{"catch-up read (page cache)",-28} {read.MessagesPerSecond,10:F0} {read.BytesPerSecond / 1e6,8:F0} {read.BytesPerSecond / disk,6:F2} {"",8} {"",8} {read.Appends,9}");
+            var readDisk = DiskProbe.Measure(root, settings.DiskBytes);
+            var read = await MeasureReadAsync(readDirectory!) with { DiskBytesPerSecond = readDisk };
+            Console.WriteLine($"disk (write {Format(settings.DiskBytes)} in 4 MiB blocks + fdatasync, before each run): min {results.Min(r => r.DiskBytesPerSecond) / 1e6:F0} MB/s, max {results.Max(r => r.DiskBytesPerSecond) / 1e6:F0} MB/s");
+            Console.WriteLine();
+            Console.WriteLine($"{"run",-28} {"msgs/s",10} {"MB/s",8} {"disk MB/s",9} {"ratio",6} {"p50 ms",8} {"p99 ms",8} {"appends",9} {"syncs/s",8} {"msgs/sync",9}");
+            foreach (var r in results.Append(read))
+            {
+                Console.WriteLine($"{r.Name,-28} {r.MessagesPerSecond,10:F0} {r.BytesPerSecond / 1e6,8:F0} {r.DiskBytesPerSecond / 1e6,9:F0} {r.BytesPerSecond / r.DiskBytesPerSecond,6:F2} {r.P50Ms,8:F2} {r.P99Ms,8:F2} {r.Appends,9} {r.FlushesPerSecond,8:F0} {r.MessagesPerFlush,9:F1}");
+            }
+
             Console.WriteLine();
             var async64 = results.First(r => !r.Sync && r.Appenders == 64 && r.Batch == 1);
             var sync64 = results.First(r => r.Sync && r.Appenders == 64 && r.Batch == 1);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"storage: async_ratio={async64.BytesPerSecond / disk:F2} sync64_ratio={sync64.BytesPerSecond / disk:F2} read_gbps={read.BytesPerSecond / 1e9:F2}"));
+                $"storage: async_ratio={async64.BytesPerSecond / async64.DiskBytesPerSecond:F2} sync64_ratio={sync64.BytesPerSecond / sync64.DiskBytesPerSecond:F2} read_gbps={read.BytesPerSecond / 1e9:F2}"));
             return 0;
         }
         finally
@@ -105,34 +112,12 @@ internal static class StorageBenchmark
         }
     }
 
-    /// <summary>Sequential write bandwidth of the disk with fdatasync: large writes, then one sync, timed together.</summary>
-    private static double MeasureDisk(string directory, long bytes)
-    {
-        var path = Path.Combine(directory, "disk-bandwidth.tmp");
-        var block = new byte[4 << 20];
-        Random.Shared.NextBytes(block);
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, bytes);
-            var clock = Stopwatch.StartNew();
-            for (long offset = 0; offset < bytes; offset += block.Length)
-            {
-                RandomAccess.Write(handle, block.AsSpan(0, (int)Math.Min(block.Length, bytes - offset)), offset);
-            }
-
-            NativeMethods.FlushData(handle);
-            return bytes / clock.Elapsed.TotalSeconds;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
     private static async Task<RunResult> RunAppendsAsync(string directory, FlushPolicy policy, int appenders, int batchSize, Settings settings)
     {
         var options = new MessageStoreOptions { Directory = directory, FlushPolicy = policy, MinFreeDiskBytes = 1L << 30 };
         var store = await MessageStore.OpenAsync(options);
+        // Steady state of a running broker: under sync the next segment is already zero-filled (see SegmentPreparer).
+        await store.WhenNextSegmentPreparedAsync();
         var batch = BuildBatch(batchSize, settings.BodySize);
         long flushes = 0;
         using var listener = new MeterListener();
@@ -225,7 +210,7 @@ internal static class StorageBenchmark
         }
 
         var elapsed = clock.Elapsed.TotalSeconds;
-        return new RunResult("read", false, 1, ReadBatchMessages, calls, messages / elapsed, bytes / elapsed, 0, 0);
+        return new RunResult("catch-up read (page cache)", false, 1, ReadBatchMessages, calls, messages / elapsed, bytes / elapsed, 0, 0);
     }
 
     private static byte[] BuildBatch(int count, int bodySize)
@@ -247,7 +232,10 @@ internal static class StorageBenchmark
 
     private static string Format(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / (double)(1L << 20):F0} MiB";
 
-    private sealed record RunResult(string Name, bool Sync, int Appenders, int Batch, long Appends, double MessagesPerSecond, double BytesPerSecond, double P50Ms, double P99Ms, double FlushesPerSecond = 0, double MessagesPerFlush = 0);
+    private sealed record RunResult(string Name, bool Sync, int Appenders, int Batch, long Appends, double MessagesPerSecond, double BytesPerSecond, double P50Ms, double P99Ms, double FlushesPerSecond = 0, double MessagesPerFlush = 0)
+    {
+        public double DiskBytesPerSecond { get; init; } = 1;
+    }
 
     private sealed record Settings(string? Directory, long DiskBytes, double Seconds, int BodySize, bool Keep)
     {

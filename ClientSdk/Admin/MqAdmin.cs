@@ -67,12 +67,7 @@ public sealed class MqAdmin
     /// <exception cref="ArgumentException">Not a message id (32 hex digits).</exception>
     public async Task<ReceivedMessage?> FindMessageByIdAsync(string messageId)
     {
-        if (!MessageId.TryParse(messageId, out var id))
-        {
-            throw new ArgumentException($"'{messageId}' is not a message id; ids are {MessageId.Length} hexadecimal digits.", nameof(messageId));
-        }
-
-        var broker = await _client.GetGrain<IBrokerRegistryGrain>(0).FindByStoreIdAsync(id.StoreId);
+        var (broker, id) = await LocateAsync(messageId);
         if (broker is null)
         {
             return null;
@@ -80,6 +75,35 @@ public sealed class MqAdmin
 
         var data = await _client.GetGrain<IBrokerGrain>(broker).GetMessageAsync(id.LogOffset);
         return data is null ? null : ReceivedMessage.FromData(data);
+    }
+
+    /// <summary>Cancels a pending delay or timer message by the id its send returned; false when it is no longer pending.</summary>
+    /// <exception cref="ArgumentException">Not a message id.</exception>
+    public async Task<bool> CancelScheduledMessageAsync(string messageId)
+    {
+        var (broker, id) = await LocateAsync(messageId);
+        return broker is not null && await _client.GetGrain<IBrokerGrain>(broker).CancelTimerAsync(id.LogOffset);
+    }
+
+    /// <summary>Sends a dead-lettered message (by its id in <c>%DLQ%group</c>) back to its original topic as a new message.</summary>
+    /// <exception cref="ArgumentException">Not a message id, or its broker is unknown.</exception>
+    /// <exception cref="InvalidRequestException">The message is not a dead-lettered message.</exception>
+    public async Task<SendBackResult> ResendDeadLetterAsync(string messageId)
+    {
+        var (broker, id) = await LocateAsync(messageId);
+        return broker is null
+            ? throw new ArgumentException($"No broker with the store id of message '{messageId}' is registered.", nameof(messageId))
+            : await _client.GetGrain<IBrokerGrain>(broker).ResendDeadLetterAsync(id.LogOffset);
+    }
+
+    private async Task<(string? Broker, MessageId Id)> LocateAsync(string messageId)
+    {
+        if (!MessageId.TryParse(messageId, out var id))
+        {
+            throw new ArgumentException($"'{messageId}' is not a message id; ids are {MessageId.Length} hexadecimal digits.", nameof(messageId));
+        }
+
+        return (await _client.GetGrain<IBrokerRegistryGrain>(0).FindByStoreIdAsync(id.StoreId), id);
     }
 
     /// <summary>Messages of a topic with a client unique key (more than one if a retry stored it twice).</summary>

@@ -26,8 +26,12 @@ public sealed partial class PullConsumer : IAsyncDisposable
     private readonly Dictionary<MessageQueue, QueueState> _assigned = [];
     private readonly Queue<ReceivedMessage> _buffer = new();
 
+    // The last filter that compiled: callers pass the same filter on every pull, so it is checked once, not per pull.
+    private FilterExpression? _validFilter;
+
     internal PullConsumer(IClusterClient client, RouteCache routes, PullConsumerOptions options, ILogger logger)
     {
+        FilterValidator.Validate(options.Filter, nameof(options));
         _client = client;
         _routes = routes;
         Options = options;
@@ -56,14 +60,21 @@ public sealed partial class PullConsumer : IAsyncDisposable
     /// <param name="offset">First offset wanted.</param>
     /// <param name="maxMessages">Most messages to return.</param>
     /// <param name="wait">Long-poll time; default <see cref="PullConsumerOptions.LongPollWait"/>; zero returns at once.</param>
-    /// <param name="filter">Optional broker-side filter.</param>
+    /// <param name="filter">Optional broker-side tag or SQL92 filter, checked here before the pull is sent.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="ArgumentException">Malformed filter (the message gives the position and what is allowed).</exception>
     public async Task<PullResult> PullAsync(MessageQueue queue, long offset, int maxMessages = 32, TimeSpan? wait = null, FilterExpression? filter = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
         if (maxMessages < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(maxMessages), maxMessages, "maxMessages must be at least 1.");
+        }
+
+        if (filter is not null && !filter.Equals(Volatile.Read(ref _validFilter)))
+        {
+            FilterValidator.Validate(filter, nameof(filter));
+            Volatile.Write(ref _validFilter, filter);
         }
 
         return await QueueReader.PullAsync(_client, queue, offset, maxMessages, Options.PullMaxBytes, filter, wait ?? Options.LongPollWait, cancellationToken);

@@ -28,6 +28,9 @@ public sealed record PullConsumerOptions
     /// <summary>Start of newly assigned queues. Default <see cref="StartPosition.First"/>.</summary>
     public StartPosition StartFrom { get; init; } = StartPosition.First;
 
-    /// <summary>Optional broker-side filter for <see cref="PullConsumer.PollAsync"/>.</summary>
+    /// <summary>
+    /// Optional broker-side tag or SQL92 filter for <see cref="PullConsumer.PollAsync"/>; a malformed one makes creating
+    /// the consumer throw <see cref="ArgumentException"/>.
+    /// </summary>
     public Grains.Messages.FilterExpression? Filter { get; init; }
 }

@@ -54,10 +54,14 @@ public sealed class PushConsumer : IAsyncDisposable
     public string? MemberId => (_session as ClusteringSession)?.MemberId;
 
     /// <summary>Subscribes to a topic with a tag expression (<c>*</c>, <c>TagA || TagB</c>).</summary>
-    /// <exception cref="ArgumentException">Invalid topic name.</exception>
+    /// <exception cref="ArgumentException">Invalid topic name or malformed tag expression (the message gives the position).</exception>
     public void Subscribe(string topic, string tagExpression = "*") => Subscribe(topic, FilterExpression.Tags(tagExpression));
 
-    /// <summary>Subscribes to a topic with a filter; the broker refuses a malformed filter when the consumer starts.</summary>
+    /// <summary>
+    /// Subscribes to a topic with a tag or SQL92 filter (<see cref="FilterExpression.Sql"/>), checked here with the
+    /// broker's compiler; the broker checks it again when the consumer starts.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid topic name or malformed filter (the message gives the position and what is allowed).</exception>
     public void Subscribe(string topic, FilterExpression filter)
     {
         ThrowIfStarted();
@@ -67,6 +71,7 @@ public sealed class PushConsumer : IAsyncDisposable
         }
 
         ArgumentNullException.ThrowIfNull(filter);
+        FilterValidator.Validate(filter, nameof(filter));
         _subscriptions[topic] = filter;
     }
 
@@ -100,6 +105,12 @@ public sealed class PushConsumer : IAsyncDisposable
         if (_concurrently is null && _orderly is null)
         {
             throw new InvalidOperationException($"Consumer of group '{Options.ConsumerGroup}' has no listener; call RegisterMessageListener before StartAsync.");
+        }
+
+        if (Options.Mode == ConsumeMode.Clustering)
+        {
+            // Failed messages come back through the group's retry topic: every clustering member consumes it.
+            _subscriptions.TryAdd(SystemTopics.Retry(Options.ConsumerGroup), FilterExpression.All);
         }
 
         var clientId = $"{Environment.MachineName}@{Environment.ProcessId}@{Options.InstanceName}";

@@ -55,6 +55,12 @@ public sealed record PushConsumerOptions
     public TimeSpan ReconsumeBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Reconsume attempts before a message goes to the group's dead-letter topic <c>%DLQ%group</c>. -1 (default) means
+    /// 16 for concurrent listeners and unlimited for orderly ones (RocketMQ's defaults).
+    /// </summary>
+    public int MaxReconsumeTimes { get; init; } = -1;
+
+    /// <summary>
     /// How long a queue being handed to another member may take to finish its cached messages before the rest is left
     /// to the new holder (who then consumes them again). Default 30 s.
     /// </summary>
@@ -87,6 +93,7 @@ public sealed record PushConsumerOptions
         Check(errors, PullErrorBackoff >= TimeSpan.Zero, $"PushConsumerOptions.PullErrorBackoff is {PullErrorBackoff}; it may not be negative.");
         Check(errors, SuspendCurrentQueueTime >= TimeSpan.Zero, $"PushConsumerOptions.SuspendCurrentQueueTime is {SuspendCurrentQueueTime}; it may not be negative.");
         Check(errors, ReconsumeBackoff >= TimeSpan.Zero, $"PushConsumerOptions.ReconsumeBackoff is {ReconsumeBackoff}; it may not be negative.");
+        Check(errors, MaxReconsumeTimes >= -1, $"PushConsumerOptions.MaxReconsumeTimes is {MaxReconsumeTimes}; it must be -1 (default) or at least 0.");
         Check(errors, ReleaseTimeout >= TimeSpan.Zero, $"PushConsumerOptions.ReleaseTimeout is {ReleaseTimeout}; it may not be negative.");
         Check(errors, Enum.IsDefined(Mode), $"PushConsumerOptions.Mode is {(int)Mode}; allowed are Clustering and Broadcasting.");
         Check(errors, Enum.IsDefined(AllocationStrategy), $"PushConsumerOptions.AllocationStrategy is {(int)AllocationStrategy}; allowed are Averagely, AveragelyByCircle, ConsistentHash and Sticky.");

@@ -32,6 +32,24 @@ public sealed class Message
     /// <summary>Optional business keys, each indexed for lookup. May not contain spaces.</summary>
     public IList<string> Keys { get; } = new List<string>();
 
+    /// <summary>
+    /// RocketMQ delay level 1..18 (<c>1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h</c>); 0 for none.
+    /// The message is stored at once and delivered to its queue when the delay has passed.
+    /// </summary>
+    public int DelayLevel { get; set; }
+
+    /// <summary>
+    /// Deliver at this time instead of at once (timer message; any time up to the broker's maximum delay, 30 days by
+    /// default). Takes precedence over <see cref="DelayLevel"/>. The send result's message id cancels it.
+    /// </summary>
+    public DateTimeOffset? DeliverAt { get; set; }
+
+    /// <summary>
+    /// Ordered messages: messages with the same sharding key go to the same queue, in send order
+    /// (RocketMQ's MessageQueueSelector by hash of the order id).
+    /// </summary>
+    public string? ShardingKey { get; set; }
+
     /// <summary>User properties (names not reserved; total encoded size up to 32 KiB).</summary>
     public IDictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }

@@ -1,6 +1,6 @@
 using OrleansMq.Grains.Messages;
 using OrleansMq.Storage.Codec;
-using Names = OrleansMq.Grains.Messages.MessagePropertyNames;
+using Names = OrleansMq.Grains.Messages.PropertyNames;
 
 namespace OrleansMq.Client.Messages;
 
@@ -19,7 +19,11 @@ public sealed class ReceivedMessage
         string topic, string broker, int queueId, long queueOffset, long storeId, long logOffset,
         long bornTimestamp, long storeTimestamp, MessageFlags flags, ReadOnlyMemory<byte> properties, ReadOnlyMemory<byte> body)
     {
-        Topic = topic;
+        StoredTopic = topic;
+
+        // A retry copy is presented under the topic it was first sent to, as RocketMQ does.
+        Topic = topic.StartsWith(Grains.Naming.SystemTopics.RetryPrefix, StringComparison.Ordinal)
+            && MessageProperties.GetString(properties.Span, Names.RetryTopic) is { } original ? original : topic;
         Broker = broker;
         QueueId = queueId;
         QueueOffset = queueOffset;
@@ -32,8 +36,11 @@ public sealed class ReceivedMessage
         Body = body;
     }
 
-    /// <summary>Topic the message was stored in (for retry and DLQ copies: the system topic).</summary>
+    /// <summary>The message's topic; for a retry copy, the topic it was first sent to.</summary>
     public string Topic { get; }
+
+    /// <summary>The topic the message is stored in (<c>%RETRY%group</c> for a retry copy, <c>%DLQ%group</c> in a dead-letter queue).</summary>
+    public string StoredTopic { get; }
 
     /// <summary>Broker that stored it.</summary>
     public string Broker { get; }
@@ -63,7 +70,10 @@ public sealed class ReceivedMessage
     public ReadOnlyMemory<byte> Body { get; }
 
     /// <summary>The queue it came from.</summary>
-    public MessageQueue Queue => new(Topic, Broker, QueueId);
+    public MessageQueue Queue => new(StoredTopic, Broker, QueueId);
+
+    /// <summary>For retry and dead-letter copies: the id of the message first sent; else null.</summary>
+    public string? OriginMessageId => GetProperty(Names.OriginMessageId);
 
     /// <summary>Broker-assigned message id.</summary>
     public string MessageId => _messageId ??= new MessageId(StoreId, LogOffset).ToString();

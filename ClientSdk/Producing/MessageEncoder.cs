@@ -1,7 +1,8 @@
 using OrleansMq.Client.Messages;
+using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Naming;
 using OrleansMq.Storage.Codec;
-using Names = OrleansMq.Grains.Messages.MessagePropertyNames;
+using Names = OrleansMq.Grains.Messages.PropertyNames;
 
 namespace OrleansMq.Client.Producing;
 
@@ -63,6 +64,27 @@ internal static class MessageEncoder
         if (systemProperties is not null)
         {
             properties.AddRange(systemProperties);
+        }
+
+        if (message.DeliverAt is { } deliverAt)
+        {
+            var latest = DateTimeOffset.UtcNow + options.MaxDelay;
+            if (deliverAt > latest)
+            {
+                throw new ArgumentException(
+                    $"Delivery time {deliverAt:O} for topic '{message.Topic}' is more than the maximum delay of {options.MaxDelay} ahead; deliver at {latest:O} at the latest.", nameof(message));
+            }
+
+            properties.Add(new(Names.DeliverTime, deliverAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        else if (message.DelayLevel != 0)
+        {
+            if (message.DelayLevel is < 1 or > DelayLevels.MaxLevel)
+            {
+                throw new ArgumentException($"Delay level {message.DelayLevel} does not exist; levels are 1 to {DelayLevels.MaxLevel} ({DelayLevels.Describe}), 0 for none.", nameof(message));
+            }
+
+            properties.Add(new(Names.DelayLevel, message.DelayLevel.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         var size = EstimateSize(properties);

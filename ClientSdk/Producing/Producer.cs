@@ -90,6 +90,8 @@ public sealed partial class Producer : IAsyncDisposable
         var route = await _routes.GetForSendAsync(message.Topic);
         var send = new PendingSend
         {
+            Flags = message.DeliverAt is not null || message.DelayLevel != 0 ? MessageFlags.Scheduled : MessageFlags.None,
+            FixedQueueId = message.ShardingKey is null ? null : QueueForShardingKey(message.ShardingKey, route),
             Topic = message.Topic,
             Properties = properties,
             Body = message.Body,
@@ -120,8 +122,39 @@ public sealed partial class Producer : IAsyncDisposable
             return;
         }
 
-        var queue = SelectQueue(route, send.AvoidBroker);
+        QueueRoute queue;
+        if (send.FixedQueueId is { } fixedQueue)
+        {
+            // Ordered messages stay on their queue even when its broker fails: moving them would break the order.
+            if (fixedQueue >= route.Queues.Length)
+            {
+                Fail(send, new MqSendException(SendStatus.QueueNotOwned, $"Queue {fixedQueue} of topic '{send.Topic}' no longer exists (the topic has {route.Queues.Length} queues)."));
+                return;
+            }
+
+            queue = route.Queues[fixedQueue];
+        }
+        else
+        {
+            queue = SelectQueue(route, send.AvoidBroker);
+        }
+
         SenderFor(send.Topic, queue).Enqueue(send);
+    }
+
+    /// <summary>
+    /// The queue of a sharding key: a stable 64-bit FNV-1a hash of its UTF-8 bytes modulo the queue count, the same in
+    /// every process (string.GetHashCode is randomized per process).
+    /// </summary>
+    internal static int QueueForShardingKey(string key, TopicRoute route)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(key))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return (int)(hash % (ulong)Math.Max(1, route.Queues.Length));
     }
 
     /// <summary>Round-robin over the queues, skipping the broker that just failed this message and brokers failing lately.</summary>
@@ -177,6 +210,9 @@ public sealed partial class Producer : IAsyncDisposable
             {
                 case SendStatus.Ok or SendStatus.FlushDiskTimeout:
                     Complete(send, new SendResult(result.Status, new MessageId(response.StoreId, result.LogOffset).ToString(), send.UniqueKey, queue, result.QueueOffset));
+                    break;
+                case SendStatus.MessageIllegal when (send.Flags & MessageFlags.Scheduled) != 0:
+                    Fail(send, new MqSendException(result.Status, $"Broker '{queue.Broker}' refused the scheduled message for topic '{send.Topic}': {response.Error}"));
                     break;
                 case SendStatus.BodyTooLarge or SendStatus.PropertiesTooLarge or SendStatus.MessageIllegal:
                     Fail(send, new MqSendException(result.Status, $"Broker '{queue.Broker}' refused the message for topic '{send.Topic}': {result.Status}. {response.Error}"));

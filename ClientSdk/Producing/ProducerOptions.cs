@@ -43,6 +43,9 @@ public sealed record ProducerOptions
     /// <summary>Largest encoded properties the producer accepts. Default 32 KiB (the broker default).</summary>
     public int MaxPropertiesSize { get; init; } = 32 * 1024;
 
+    /// <summary>Latest delivery time the producer accepts for timer messages, relative to now. Default 30 days (the broker default).</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromDays(30);
+
     /// <summary>Returns the problems with these options, naming each option and its allowed range.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -130,9 +130,11 @@ internal sealed class QueueSender
         AppendResponse response;
         using (var buffer = new PooledBufferWriter(EstimateSize(batch)))
         {
+            var scheduled = false;
             foreach (var send in batch)
             {
                 MessageBatchWriter.Write(buffer, send.BornTimestamp, send.Flags, send.Properties, send.Body.Span);
+                scheduled |= (send.Flags & MessageFlags.Scheduled) != 0;
             }
 
             using var timeout = new CancellationTokenSource(_options.SendTimeout);
@@ -140,7 +142,7 @@ internal sealed class QueueSender
             {
                 // The pooled buffer goes back only after the call completes: by then Orleans has serialized the request
                 // (remote broker) or the store has finished with it (co-hosted), and neither keeps it.
-                response = await _grain.AppendAsync(new AppendRequest(buffer.WrittenMemory, batch.Count), timeout.Token);
+                response = await _grain.AppendAsync(new AppendRequest(buffer.WrittenMemory, batch.Count, scheduled), timeout.Token);
             }
             catch (Exception e)
             {

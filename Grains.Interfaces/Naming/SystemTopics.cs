@@ -12,8 +12,11 @@ public static class SystemTopics
     /// <summary>Prefix of internal broker topics (delay levels, timers, transactions).</summary>
     public const string SystemPrefix = "RMQ_SYS_";
 
-    /// <summary>Topic holding messages waiting for their delay level (one queue per level).</summary>
+    /// <summary>Reserved for RocketMQ compatibility (delay-level messages wait in <see cref="Timer"/> here).</summary>
     public const string Schedule = "SCHEDULE_TOPIC_XXXX";
+
+    /// <summary>Broker-local topic of pending delay and timer messages (queue 0) and their done/cancel markers (queue 1).</summary>
+    public const string Timer = SystemPrefix + "TIMER";
 
     /// <summary>Human-readable list of the reserved names for error messages.</summary>
     public const string Describe = "'%RETRY%…', '%DLQ%…', 'RMQ_SYS_…', 'SCHEDULE_TOPIC_XXXX'";

@@ -1,20 +1,22 @@
 using Orleans.Concurrency;
 using Orleans.Placement;
+using OrleansMq.Grains.Consumers;
 using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Placement;
+using OrleansMq.Grains.Scheduling;
 using OrleansMq.Storage.Flush;
 
 namespace OrleansMq.Grains.Brokers;
 
 /// <summary>Broker-level operations, activated on the broker it names so it reads the local store directly.</summary>
 [BrokerPinnedPlacement, Immovable, Reentrant]
-internal sealed class BrokerGrain(BrokerStore brokerStore) : Grain, IBrokerGrain
+internal sealed class BrokerGrain(BrokerStore brokerStore, TimerService timers, IClusterMembershipService membership) : Grain, IBrokerGrain
 {
-    public Task<Grains.Brokers.BrokerStatus> GetStatusAsync()
+    public Task<BrokerStatus> GetStatusAsync()
     {
         var store = brokerStore.Store;
         var status = store.GetStatus();
-        return Task.FromResult(new Grains.Brokers.BrokerStatus
+        return Task.FromResult(new BrokerStatus
         {
             Name = brokerStore.BrokerName,
             StoreId = store.StoreId,
@@ -49,6 +51,23 @@ internal sealed class BrokerGrain(BrokerStore brokerStore) : Grain, IBrokerGrain
         Task.FromResult(brokerStore.Store.TryReadMessage(logOffset, out var message)
             ? StoredMessageData.From(message, brokerStore.BrokerName)
             : null);
+
+    public Task<SendBackResult> SendBackAsync(SendBackRequest request) => Router().SendBackAsync(request);
+
+    public Task<SendBackResult> ResendDeadLetterAsync(long logOffset) => Router().ResendAsync(logOffset);
+
+    public Task<bool> CancelTimerAsync(long logOffset) => timers.CancelAsync(logOffset);
+
+    private RetryRouter Router()
+    {
+        var live = 0;
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            live += member.Status == SiloStatus.Active ? 1 : 0;
+        }
+
+        return new RetryRouter(brokerStore.Store, GrainFactory, brokerStore.BrokerName, live);
+    }
 
     public Task<StoredMessageData[]> QueryByKeyAsync(string topic, string key, int maxResults, long beginTimestamp, long endTimestamp) =>
         Task.FromResult(Convert(brokerStore.Store.QueryByKey(topic, key, maxResults, beginTimestamp, endTimestamp)));

@@ -10,6 +10,7 @@ using OrleansMq.Grains.Brokers;
 using OrleansMq.Grains.Hosting;
 using OrleansMq.Grains.Persistence;
 using OrleansMq.Grains.Placement;
+using OrleansMq.Grains.Scheduling;
 using OrleansMq.Storage.Configuration;
 
 namespace OrleansMq.Hosting;
@@ -65,6 +66,11 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BrokerStore>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerStore>());
+        services.AddOptions<TimerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TimerOptions>, TimerOptionsValidator>());
+        services.TryAddSingleton(sp => new SchedulingClock(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<TimerService>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TimerService>());
         services.TryAddSingleton<BrokerRegistration>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerRegistration>());
         builder.AddPlacementDirector<BrokerPinnedPlacement, BrokerPinnedPlacementDirector>();

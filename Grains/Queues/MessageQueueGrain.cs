@@ -9,6 +9,7 @@ using OrleansMq.Grains.Hosting;
 using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Placement;
 using OrleansMq.Grains.Routing;
+using OrleansMq.Grains.Scheduling;
 using OrleansMq.Storage;
 
 namespace OrleansMq.Grains.Queues;
@@ -21,6 +22,7 @@ namespace OrleansMq.Grains.Queues;
 [BrokerPinnedPlacement, Immovable, Reentrant, NoProfiling]
 internal sealed partial class MessageQueueGrain(
     BrokerStore brokerStore,
+    TimerService timers,
     IOptions<BrokerOptions> options,
     TimeProvider timeProvider,
     ILogger<MessageQueueGrain> logger) : Grain, IMessageQueueGrain
@@ -49,6 +51,11 @@ internal sealed partial class MessageQueueGrain(
         if (CheckRoute(TopicPermission.Write) is { } refusal)
         {
             return Refuse(refusal.Status, store.StoreId, refusal.Error);
+        }
+
+        if (request.HasScheduled)
+        {
+            return await timers.AppendAsync(_key.Topic, _key.QueueId, request.Batch, cancellationToken);
         }
 
         var result = await store.AppendAsync(_key.Topic, _key.QueueId, request.Batch, cancellationToken);

@@ -18,4 +18,7 @@ public enum MessageFlags
 
     /// <summary>The body is compressed (codec named in the properties).</summary>
     Compressed = 1 << 3,
+
+    /// <summary>A delay-level or timer message: delivered to its queue only when due.</summary>
+    Scheduled = 1 << 4,
 }

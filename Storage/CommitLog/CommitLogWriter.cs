@@ -53,6 +53,7 @@ internal sealed class CommitLogWriter
     private readonly List<object> _group = [];
     private readonly List<AppendRequest> _encoded = [];
     private readonly List<Chunk> _chunks = [];
+    private readonly SegmentPreparer? _preparer;
     private FlushService? _flusher;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(MaxGroupBytes + (1 << 16));
     private int _sleeping;
@@ -63,6 +64,7 @@ internal sealed class CommitLogWriter
     private long _lastStoreTimestamp;
     private int _epoch;
     private volatile bool _rewindRequested;
+    private volatile bool _faulted;
     private List<(Segment Segment, long Offset, long Length)>? _pendingErase;
 
     // Group state.
@@ -84,9 +86,11 @@ internal sealed class CommitLogWriter
         StorageInstruments instruments,
         DiskMonitor disk,
         StoreTestHooks? hooks,
+        SegmentPreparer? preparer,
         long position,
         long lastStoreTimestamp)
     {
+        _preparer = preparer;
         _log = log;
         _queues = queues;
         _dispatcher = dispatcher;
@@ -115,6 +119,7 @@ internal sealed class CommitLogWriter
     public void Start(FlushService flusher)
     {
         _flusher = flusher;
+        _preparer?.Prepare(_active?.End ?? _position, _options.SegmentSize);
         _thread.Start();
     }
 
@@ -191,7 +196,21 @@ internal sealed class CommitLogWriter
                 bytes += (next as AppendRequest)?.RecordBytes ?? 0;
             }
 
-            ProcessGroup();
+            try
+            {
+                ProcessGroup();
+            }
+            catch (Exception ex)
+            {
+                // A bug, not an IO failure (those are handled where they happen). The writer's state can no longer
+                // be trusted: fail this group and every later append rather than risk writing a bad log.
+                _logger.WriterFaulted(ex);
+                _faulted = true;
+                foreach (var item in _group)
+                {
+                    FailItem(item, AppendStatus.IoError);
+                }
+            }
         }
     }
 
@@ -220,7 +239,7 @@ internal sealed class CommitLogWriter
             return;
         }
 
-        var restored = RestoreTail();
+        var restored = !_faulted && RestoreTail();
         BeginGroup();
         var now = NextStoreTimestamp();
         foreach (var item in _group)
@@ -246,6 +265,12 @@ internal sealed class CommitLogWriter
         }
 
         WriteGroup();
+        if (_buffer.Length > 4 * MaxGroupBytes)
+        {
+            // A huge batch grew the buffer; give it back instead of pinning it for the store's lifetime.
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(MaxGroupBytes + (1 << 16));
+        }
     }
 
     private void BeginGroup()
@@ -351,19 +376,29 @@ internal sealed class CommitLogWriter
             nextStart = _active.End;
         }
 
-        if (!_disk.CanAllocate(_options.SegmentSize))
-        {
-            return AppendStatus.DiskFull;
-        }
-
         try
         {
-            _active = _log.CreateSegment(nextStart, _options.SegmentSize);
+            var prepared = _preparer?.TryTake(nextStart, _options.SegmentSize);
+            if (prepared is not null)
+            {
+                _log.Add(prepared);
+                _active = prepared;
+            }
+            else if (!_disk.CanAllocate(_options.SegmentSize))
+            {
+                return AppendStatus.DiskFull;
+            }
+            else
+            {
+                _active = _log.CreateSegment(nextStart, _options.SegmentSize);
+            }
+
+            _preparer?.Prepare(_active.End, _options.SegmentSize);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _logger.SegmentCreateFailed(nextStart, ex.Message);
-            return DiskMonitor.IsOutOfSpace(ex) ? AppendStatus.DiskFull : AppendStatus.IoError;
+            return ex is IOException io && DiskMonitor.IsOutOfSpace(io) ? AppendStatus.DiskFull : AppendStatus.IoError;
         }
 
         _groupFirstCreated = Math.Min(_groupFirstCreated, nextStart);
@@ -417,21 +452,32 @@ internal sealed class CommitLogWriter
                 }
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            HandleWriteFailure(ex);
+            HandleWriteFailure(ex, dispatched: false);
             BeginGroup();
             return;
         }
 
-        _log.WrittenPosition = _position;
         long messages = 0;
-        foreach (var request in _encoded)
+        try
         {
-            Dispatch(request);
-            messages += request.ValidCount;
+            foreach (var request in _encoded)
+            {
+                Dispatch(request);
+                messages += request.ValidCount;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A consume queue or index file could not be created or mapped (ENOSPC...): undo the whole group.
+            HandleWriteFailure(ex, dispatched: true);
+            BeginGroup();
+            return;
         }
 
+        // Published only after dispatch, so the flusher never syncs (and no reader sees) a half-dispatched group.
+        _log.WrittenPosition = _position;
         Volatile.Write(ref _dispatched, _position);
         _instruments.Appended(_position - _groupStartPosition, messages);
         if (_logger.IsEnabled(LogLevel.Debug))
@@ -475,18 +521,25 @@ internal sealed class CommitLogWriter
             }
 
             var size = BinaryPrimitives.ReadInt32LittleEndian(span);
+            _hooks?.BeforeDispatch?.Invoke(RecordLayout.ReadLogOffset(span));
             _dispatcher.Dispatch(span[..size], request.Queue);
             position += size;
             remaining--;
         }
     }
 
-    private void HandleWriteFailure(IOException exception)
+    private void HandleWriteFailure(Exception exception, bool dispatched)
     {
         _logger.WriteFailed(exception, _groupStartPosition, _bufferPosition, _encoded.Count);
         for (var i = _encoded.Count - 1; i >= 0; i--)
         {
-            _encoded[i].Queue!.NextOffset = _encoded[i].FirstQueueOffset;
+            var request = _encoded[i];
+            if (dispatched)
+            {
+                request.Queue!.TruncateAt(request.FirstQueueOffset);
+            }
+
+            request.Queue!.NextOffset = request.FirstQueueOffset;
         }
 
         // Whatever reached the old segment may be a torn or even complete record that was never acknowledged:
@@ -600,15 +653,21 @@ internal sealed class CommitLogWriter
         }
     }
 
-    private void FailClosed(object item)
+    private void FailClosed(object item) => FailItem(item, AppendStatus.StoreClosed);
+
+    private void FailItem(object item, AppendStatus status)
     {
         if (item is AppendRequest request)
         {
-            _completer.Failed(request, AppendStatus.StoreClosed);
+            _completer.Failed(request, status);
+        }
+        else if (status == AppendStatus.StoreClosed)
+        {
+            ((WriterCommand)item).TrySetException(new ObjectDisposedException(nameof(MessageStore)));
         }
         else
         {
-            ((WriterCommand)item).TrySetException(new ObjectDisposedException(nameof(MessageStore)));
+            ((WriterCommand)item).TrySetException(new IOException("The commit log writer has faulted; see the log."));
         }
     }
 

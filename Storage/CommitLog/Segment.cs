@@ -9,23 +9,17 @@ namespace OrleansMq.Storage.CommitLog;
 /// cache and are safe next to the writer's <c>pwrite</c>s. Readers hold the segment while reading; retention
 /// retires it and the file is closed and deleted only after the last holder releases it.
 /// </remarks>
-internal sealed class Segment : ReferenceResource
+internal sealed class Segment : FileResource
 {
-    private const string DeletedSuffix = MappedFile.DeletedSuffix;
-
     private readonly SafeFileHandle _handle;
-    private int _deleteWhenFreed;
-    private string? _deletedPath;
 
     private Segment(string path, long start, long capacity, SafeFileHandle handle)
+        : base(path)
     {
-        FilePath = path;
         Start = start;
         Capacity = capacity;
         _handle = handle;
     }
-
-    public string FilePath { get; }
 
     public long Start { get; }
 
@@ -108,42 +102,5 @@ internal sealed class Segment : ReferenceResource
 
     public void FlushData() => NativeMethods.FlushData(_handle);
 
-    public void RetireAndDelete()
-    {
-        if (IsRetired)
-        {
-            return;
-        }
-
-        // Rename first: a reader may hold the file for a while, and a new file of the same name may be created
-        // meanwhile (rewind, truncation). The next open deletes leftover *.deleted files.
-        try
-        {
-            File.Move(FilePath, FilePath + DeletedSuffix);
-            _deletedPath = FilePath + DeletedSuffix;
-        }
-        catch (IOException)
-        {
-            _deletedPath = FilePath;
-        }
-
-        Volatile.Write(ref _deleteWhenFreed, 1);
-        Retire();
-    }
-
-    protected override void OnFreed()
-    {
-        _handle.Dispose();
-        if (Volatile.Read(ref _deleteWhenFreed) != 0)
-        {
-            try
-            {
-                File.Delete(_deletedPath ?? FilePath);
-            }
-            catch (IOException)
-            {
-                // The next open deletes segments below the checkpointed minimum anyway.
-            }
-        }
-    }
+    protected override void CloseFile() => _handle.Dispose();
 }

@@ -74,6 +74,7 @@ internal sealed class ConsumeQueue
             return;
         }
 
+        FileResource.DeleteLeftovers(_directory);
         var files = new List<ConsumeQueueFile>();
         foreach (var path in System.IO.Directory.EnumerateFiles(_directory))
         {
@@ -458,6 +459,9 @@ internal sealed class ConsumeQueue
                 list.Add(file);
             }
 
+            // The new name must survive a crash, or entries below the next checkpoint would be lost with it.
+            NativeMethods.FlushDirectory(_directory);
+
             Volatile.Write(ref _files, [.. list]);
             return file;
         }
@@ -473,7 +477,13 @@ internal sealed class ConsumeQueue
             File.Move(temp, Path.Combine(_topicDirectory, TopicNames.NameFile), overwrite: true);
         }
 
+        var created = !System.IO.Directory.Exists(_directory);
         System.IO.Directory.CreateDirectory(_directory);
+        if (created)
+        {
+            NativeMethods.FlushDirectory(_topicDirectory);
+            NativeMethods.FlushDirectory(Path.GetDirectoryName(_topicDirectory)!);
+        }
     }
 
     private static void TryDeleteDirectory(string directory)

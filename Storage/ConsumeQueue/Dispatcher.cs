@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using OrleansMq.Storage.Codec;
+using OrleansMq.Storage.Diagnostics;
 using OrleansMq.Storage.Index;
 
 namespace OrleansMq.Storage.ConsumeQueue;
@@ -8,7 +10,7 @@ namespace OrleansMq.Storage.ConsumeQueue;
 /// The same method runs at runtime on the bytes just written and during recovery on the bytes read back.
 /// </summary>
 /// <remarks>Single-threaded: called by the commit log writer, or by recovery before the writer starts.</remarks>
-internal sealed class Dispatcher(ConsumeQueueTable queues, KeyIndex? index)
+internal sealed class Dispatcher(ConsumeQueueTable queues, KeyIndex? index, ILogger logger)
 {
     private static ReadOnlySpan<byte> TagsName => "TAGS"u8;
 
@@ -21,6 +23,14 @@ internal sealed class Dispatcher(ConsumeQueueTable queues, KeyIndex? index)
     {
         var parsed = StoredRecord.Create(record);
         queue ??= queues.GetOrAdd(parsed.Topic, parsed.QueueId);
+        if (parsed.QueueOffset > queue.NextOffset && queue.NextOffset > queue.MinOffset)
+        {
+            // Only a replay can get here (the writer assigns offsets densely): entries below this record were lost
+            // outside the store. Leaving a hole would make the queue unreadable past it; skip and say so.
+            logger.ReplayGap(queue.Topic, queue.QueueId, parsed.QueueOffset, parsed.LogOffset, queue.NextOffset);
+            return;
+        }
+
         var tagHash = MessageProperties.TryGetValue(parsed.Properties, TagsName, out var tag) ? TagHash.Compute(tag) : 0;
         queue.Put(parsed.QueueOffset, new ConsumeQueueEntry(parsed.LogOffset, parsed.TotalSize, tagHash));
         if (index is null || parsed.Properties.IsEmpty)

@@ -53,6 +53,12 @@ internal static partial class StorageLog
     [LoggerMessage(2015, LogLevel.Information, "Deleted topic {Topic} ({Queues} consume queues)")]
     public static partial void TopicDeleted(this ILogger logger, string topic, int queues);
 
+    [LoggerMessage(2017, LogLevel.Critical, "The commit log writer failed unexpectedly; appends are rejected with IoError until the store is reopened")]
+    public static partial void WriterFaulted(this ILogger logger, Exception exception);
+
+    [LoggerMessage(2018, LogLevel.Critical, "The commit log flusher failed unexpectedly; waiting appends fail with IoError")]
+    public static partial void FlusherFaulted(this ILogger logger, Exception exception);
+
     [LoggerMessage(2016, LogLevel.Information, "Closed message store {Directory} at log offset {Offset}")]
     public static partial void StoreClosed(this ILogger logger, string directory, long offset);
 }

@@ -107,7 +107,6 @@ internal sealed class FlushService
         {
             _completer.Failed(request, AppendStatus.StoreClosed);
         }
-
     }
 
     private void Run()
@@ -128,7 +127,19 @@ internal sealed class FlushService
                         Linger();
                     }
 
-                    FlushOnce();
+                    try
+                    {
+                        FlushOnce();
+                    }
+                    catch (Exception ex)
+                    {
+                        // A bug, not an IO failure (FlushOnce handles those): answer the waiting appends, keep running.
+                        _logger.FlusherFaulted(ex);
+                        while (_pending.TryDequeue(out var request))
+                        {
+                            _completer.Failed(request, AppendStatus.IoError);
+                        }
+                    }
                 }
 
                 if (stopping)

@@ -35,6 +35,7 @@ internal sealed class KeyIndex
 
     public void Load()
     {
+        FileResource.DeleteLeftovers(_directory);
         var files = new List<IndexFile>();
         foreach (var path in System.IO.Directory.EnumerateFiles(_directory))
         {
@@ -173,6 +174,7 @@ internal sealed class KeyIndex
             }
 
             var file = new IndexFile(path, first, SlotsFor(_entriesPerFile), _entriesPerFile);
+            NativeMethods.FlushDirectory(_directory);
             Volatile.Write(ref _files, [.. _files, file]);
             return file;
         }

@@ -11,27 +11,24 @@ namespace OrleansMq.Storage.Internal;
 /// being the owner; the mapping is unmapped only when the last hold is released, so a retired file can never be
 /// unmapped under a reader. The file is created sparse, so unused capacity costs no disk space.
 /// </remarks>
-internal abstract unsafe class MappedFile : ReferenceResource
+internal abstract unsafe class MappedFile : FileResource
 {
-    /// <summary>Suffix of a retired file waiting for its last holder.</summary>
-    public const string DeletedSuffix = ".deleted";
-
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _pointer;
     private int _dirty;
-    private int _deleteWhenFreed;
-    private string? _deletedPath;
 
     protected MappedFile(string path, long capacity)
+        : base(path)
     {
-        FilePath = path;
         Capacity = capacity;
         using (var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
         {
             if (stream.Length < capacity)
             {
+                // msync later makes the pages durable but not the file size: sync the new size once, here.
                 stream.SetLength(capacity);
+                stream.Flush(flushToDisk: true);
             }
         }
 
@@ -41,9 +38,6 @@ internal abstract unsafe class MappedFile : ReferenceResource
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _pointer = pointer + _view.PointerOffset;
     }
-
-    /// <summary>Full path of the file.</summary>
-    public string FilePath { get; }
 
     /// <summary>Mapped size in bytes.</summary>
     public long Capacity { get; }
@@ -77,45 +71,10 @@ internal abstract unsafe class MappedFile : ReferenceResource
         }
     }
 
-    /// <summary>Deletes the file once it is retired and the last holder has released it.</summary>
-    public void RetireAndDelete()
-    {
-        if (IsRetired)
-        {
-            return;
-        }
-
-        // Rename first: a reader may hold the file for a while, and a new file of the same name may be created
-        // meanwhile (rewind, truncation). The next open deletes leftover *.deleted files.
-        try
-        {
-            File.Move(FilePath, FilePath + DeletedSuffix);
-            _deletedPath = FilePath + DeletedSuffix;
-        }
-        catch (IOException)
-        {
-            _deletedPath = FilePath;
-        }
-
-        Volatile.Write(ref _deleteWhenFreed, 1);
-        Retire();
-    }
-
-    protected override void OnFreed()
+    protected override void CloseFile()
     {
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();
-        if (Volatile.Read(ref _deleteWhenFreed) != 0)
-        {
-            try
-            {
-                File.Delete(_deletedPath ?? FilePath);
-            }
-            catch (IOException)
-            {
-                // Left for the next open to clean up; deleting is an optimization, not a correctness step.
-            }
-        }
     }
 }

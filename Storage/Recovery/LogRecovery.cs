@@ -85,7 +85,7 @@ internal sealed class LogRecovery(CommitLog.CommitLog log, ConsumeQueueTable que
         foreach (var path in System.IO.Directory.EnumerateFiles(log.Directory))
         {
             var name = Path.GetFileName(path);
-            if (name.EndsWith(MappedFile.DeletedSuffix, StringComparison.Ordinal))
+            if (name.EndsWith(FileResource.DeletedSuffix, StringComparison.Ordinal) || name.EndsWith(SegmentPreparer.PreparedSuffix, StringComparison.Ordinal))
             {
                 File.Delete(path);
                 continue;

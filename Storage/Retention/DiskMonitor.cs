@@ -60,6 +60,9 @@ internal sealed class DiskMonitor(IDiskSpaceProbe probe, string directory, long 
         return true;
     }
 
+    /// <summary>True when <paramref name="bytes"/> more fit above the threshold; unlike <see cref="CanAllocate"/> it never marks the disk full.</summary>
+    public bool HasRoomFor(long bytes) => Check().FreeBytes - bytes >= minFreeBytes;
+
     /// <summary>True for ENOSPC/EDQUOT (and Windows' disk-full HRESULTs).</summary>
     public static bool IsOutOfSpace(IOException exception)
         => exception.HResult is ENOSPC or EDQUOT or unchecked((int)0x80070070) or unchecked((int)0x80070027)

@@ -46,6 +46,38 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task AppendAsync_DispatchFailsMidBatch_GroupUndoneAndQueueConsistent()
+    {
+        using var dir = new TempDirectory("faults");
+        var hooks = new StoreTestHooks();
+        var options = StoreHarness.Options(dir.Path);
+        await using (var store = await StoreHarness.OpenAsync(options, hooks))
+        {
+            Assert.Equal(AppendStatus.Ok, (await store.AppendAsync("dispatch", 0, StoreHarness.One("good-0"))).Status);
+            var seen = 0;
+            hooks.BeforeDispatch = _ =>
+            {
+                if (++seen == 2)
+                {
+                    throw new IOException("injected: consume queue file could not be mapped");
+                }
+            };
+
+            var failed = await store.AppendAsync("dispatch", 0, StoreHarness.Many(3, "lost"));
+            hooks.BeforeDispatch = null;
+
+            Assert.Equal(AppendStatus.IoError, failed.Status);
+            Assert.Equal(new QueueRange(0, 1), store.GetQueueRange("dispatch", 0));
+            var next = await store.AppendAsync("dispatch", 0, StoreHarness.One("good-1"));
+            Assert.Equal(1, next.Messages[0].QueueOffset);
+            Assert.Equal(["good-0", "good-1"], StoreHarness.ReadAll(store, "dispatch", 0).Select(r => r.Body));
+        }
+
+        await using var reopened = await StoreHarness.OpenAsync(options);
+        Assert.Equal(["good-0", "good-1"], StoreHarness.ReadAll(reopened, "dispatch", 0).Select(r => r.Body));
+    }
+
+    [Fact]
     public async Task AppendAsync_SyncFlushFails_IoErrorRewindsAndNothingResurrectsOnReopen()
     {
         using var dir = new TempDirectory("faults");

@@ -130,6 +130,32 @@ public sealed class MessageStoreTests
     }
 
     [Fact]
+    public async Task AppendAsync_SyncPolicy_RollsIntoZeroFilledPreparedSegments()
+    {
+        using var dir = new TempDirectory("store");
+        var options = StoreHarness.Options(dir.Path, segmentSize: 8 * 1024);
+        var commitlog = Path.Combine(dir.Path, "commitlog");
+        await using (var store = await StoreHarness.OpenAsync(options))
+        {
+            await Wait.ForAsync(store.WhenNextSegmentPreparedAsync(), "the first segment to be prepared");
+            Assert.True(File.Exists(Path.Combine(commitlog, "00000000000000000000.prepared")));
+            await store.AppendAsync("prep", 0, StoreHarness.One("first"));
+            await Wait.ForAsync(store.WhenNextSegmentPreparedAsync(), "the next segment to be prepared");
+            Assert.Equal(8 * 1024, new FileInfo(Path.Combine(commitlog, "00000000000000008192.prepared")).Length);
+            for (var i = 0; i < 10; i++)
+            {
+                await store.AppendAsync("prep", 0, StoreHarness.One(new string('x', 1000)));
+            }
+
+            Assert.True(File.Exists(Path.Combine(commitlog, "00000000000000008192")), "rolled into the prepared segment");
+            Assert.Equal(11, StoreHarness.ReadAll(store, "prep", 0).Count);
+        }
+
+        await using var reopened = await StoreHarness.OpenAsync(options, new OrleansMq.Storage.Internal.StoreTestHooks(), null);
+        Assert.Equal(11, StoreHarness.ReadAll(reopened, "prep", 0).Count);
+    }
+
+    [Fact]
     public async Task OpenAsync_Reopen_PreservesStoreIdOffsetsAndQueues()
     {
         using var dir = new TempDirectory("store");

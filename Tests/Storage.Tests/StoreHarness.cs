@@ -104,9 +104,9 @@ internal static class StoreHarness
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
         {
-            if (Path.GetFileName(file) == "lock")
+            if (Path.GetFileName(file) == "lock" || file.EndsWith(".prepared", StringComparison.Ordinal))
             {
-                continue; // Held exclusively by the open store; it carries no data.
+                continue; // The lock carries no data; a segment being prepared is discarded by recovery anyway.
             }
 
             var target = Path.Combine(to, Path.GetRelativePath(from, file));
@@ -130,4 +130,30 @@ internal sealed class FakeDiskSpaceProbe(long total, long free) : IDiskSpaceProb
     public Func<long>? FreeFunction { get; set; }
 
     public DiskSpace Probe(string directory) => new(Total, FreeFunction?.Invoke() ?? Free);
+
+    /// <summary>Bytes of the files in <paramref name="directory"/>; files vanishing meanwhile (background deletes) count as 0.</summary>
+    public static long Bytes(string directory, bool includePrepared)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        long total = 0;
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
+        {
+            if (includePrepared || !file.Name.EndsWith(".prepared", StringComparison.Ordinal))
+            {
+                try
+                {
+                    total += file.Length;
+                }
+                catch (FileNotFoundException)
+                {
+                }
+            }
+        }
+
+        return total;
+    }
 }

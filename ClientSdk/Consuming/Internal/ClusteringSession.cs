@@ -19,10 +19,17 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _control = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _stopHeartbeats = new();
+    private volatile bool _leaving;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private IConsumerGroupObserver? _reference;
     private volatile string? _memberId;
     private MemberAssignment? _earlyPush;
+
+    // Leases this member released. The group never grants a released lease again, so an assignment that still lists
+    // one was computed before the release arrived: starting it would resume from a stale committed offset.
+    private readonly HashSet<(string Topic, int QueueId, long Lease)> _released = [];
+    private readonly Queue<(string Topic, int QueueId, long Lease)> _releasedOrder = new();
     private long _generation = long.MinValue;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(10);
     private TimeSpan _expiry = TimeSpan.FromSeconds(30);
@@ -86,7 +93,7 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
         {
             await ApplyAsync(assignment);
         }
-        catch (Exception e) when (!_stop.IsCancellationRequested)
+        catch (Exception e) when (!_leaving)
         {
             LogApplyFailed(Options.ConsumerGroup, e);
         }
@@ -98,7 +105,7 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
         await _control.WaitAsync();
         try
         {
-            if (assignment.MemberId != _memberId || assignment.Generation < _generation || _stop.IsCancellationRequested)
+            if (assignment.MemberId != _memberId || assignment.Generation < _generation || _leaving)
             {
                 return; // Stale push, or from a registration we already replaced.
             }
@@ -140,12 +147,17 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
 
             if (released.Count > 0)
             {
+                foreach (var release in released)
+                {
+                    RememberReleased((release.Topic, release.QueueId, release.Lease));
+                }
+
                 await _group.ReleaseAsync(_memberId!, [.. released]);
             }
 
             foreach (var lease in assignment.Queues)
             {
-                if (Queues.ContainsKey((lease.Topic, lease.QueueId)))
+                if (Queues.ContainsKey((lease.Topic, lease.QueueId)) || _released.Contains((lease.Topic, lease.QueueId, lease.Lease)))
                 {
                     continue;
                 }
@@ -174,6 +186,19 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
         }
     }
 
+    private void RememberReleased((string Topic, int QueueId, long Lease) lease)
+    {
+        const int Remembered = 4096;
+        if (_released.Add(lease))
+        {
+            _releasedOrder.Enqueue(lease);
+            if (_releasedOrder.Count > Remembered)
+            {
+                _released.Remove(_releasedOrder.Dequeue());
+            }
+        }
+    }
+
     private static async Task ReleaseAsync(QueueConsumer queue, List<OffsetCommit> released)
     {
         var offset = await queue.StopAsync(queue.Engine.Options.ReleaseTimeout);
@@ -185,25 +210,32 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
 
     private async Task HeartbeatLoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (!_stopHeartbeats.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(_heartbeatInterval, _stop.Token);
+                await Task.Delay(_heartbeatInterval, _stopHeartbeats.Token);
                 var assignment = await _group.HeartbeatAsync(_memberId!);
                 _lastContact = Environment.TickCount64;
                 if (assignment is null)
                 {
+                    if (_leaving)
+                    {
+                        return;
+                    }
+
                     LogForgotten(Options.ConsumerGroup, _memberId!);
                     await AbandonQueuesAsync();
                     await RegisterAsync();
                 }
                 else if (assignment.Generation != _generation)
                 {
-                    await ApplyAsync(assignment);
+                    // Never wait for an apply here: it may be draining a queue for a while, and heartbeats must go on
+                    // meanwhile or the group would expire us and hand our queues over mid-drain.
+                    _ = ApplySafelyAsync(assignment);
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (_stopHeartbeats.IsCancellationRequested)
             {
                 return;
             }
@@ -286,13 +318,15 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
 
     public override async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        if (_leaving)
         {
             return;
         }
 
+        // Heartbeats continue while cached messages drain, so the group keeps our queues until we hand them over.
+        _leaving = true;
         await _stop.CancelAsync();
-        await Task.WhenAll(Swallow(_heartbeatLoop), Swallow(_commitLoop));
+        await Swallow(_commitLoop);
         await _control.WaitAsync();
         try
         {
@@ -312,13 +346,17 @@ internal sealed partial class ClusteringSession : ConsumerSession, IConsumerGrou
         finally
         {
             _control.Release();
+            await _stopHeartbeats.CancelAsync();
+            await Swallow(_heartbeatLoop);
             DeleteReference();
         }
     }
 
     public override async Task AbandonAsync()
     {
+        _leaving = true;
         await _stop.CancelAsync();
+        await _stopHeartbeats.CancelAsync();
         await Task.WhenAll(Swallow(_heartbeatLoop), Swallow(_commitLoop));
         var queues = Queues.Values.ToList();
         Queues.Clear();

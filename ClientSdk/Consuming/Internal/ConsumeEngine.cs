@@ -140,9 +140,63 @@ internal sealed partial class ConsumeEngine : IAsyncDisposable
             }
             else
             {
-                _ = RedeliverLaterAsync(request with { Attempt = request.Attempt + 1 });
+                _ = RetryAsync(request);
             }
         }
+    }
+
+    /// <summary>
+    /// A failed batch goes back to the broker (clustering): each message moves to the group's retry topic with a
+    /// growing delay, or to its dead-letter topic after <see cref="MaxReconsumeConcurrently"/> attempts, and counts as
+    /// consumed here. What cannot be sent back is delivered again locally; nothing is dropped.
+    /// </summary>
+    private async Task RetryAsync(ConsumeRequest request)
+    {
+        if (Options.Mode == Grains.Consumers.ConsumeMode.Clustering)
+        {
+            var sentBack = await SendBackAsync(request.Messages, deadLetter: false);
+            if (sentBack.Count > 0)
+            {
+                request.Queue.ProcessQueue.Remove(sentBack);
+            }
+
+            if (sentBack.Count == request.Messages.Count)
+            {
+                return;
+            }
+
+            request = request with { Messages = request.Messages.Where(m => !sentBack.Contains(m)).ToArray() };
+        }
+
+        await RedeliverLaterAsync(request with { Attempt = request.Attempt + 1 });
+    }
+
+    /// <summary>Reconsume attempts before the DLQ for concurrent listeners (RocketMQ: 16).</summary>
+    public int MaxReconsumeConcurrently => Options.MaxReconsumeTimes < 0 ? 16 : Options.MaxReconsumeTimes;
+
+    /// <summary>Reconsume attempts before the DLQ for orderly listeners (RocketMQ: unlimited).</summary>
+    public int MaxReconsumeOrderly => Options.MaxReconsumeTimes < 0 ? int.MaxValue : Options.MaxReconsumeTimes;
+
+    /// <summary>Moves messages to the retry or dead-letter topic on the brokers that store them; returns those that moved.</summary>
+    public async Task<List<ReceivedMessage>> SendBackAsync(IReadOnlyList<ReceivedMessage> messages, bool deadLetter)
+    {
+        var moved = new List<ReceivedMessage>(messages.Count);
+        foreach (var message in messages)
+        {
+            try
+            {
+                var result = await Client.GetGrain<Grains.IBrokerGrain>(message.Broker).SendBackAsync(
+                    new Grains.Messages.SendBackRequest(Options.ConsumerGroup, message.LogOffset, deadLetter ? 0 : MaxReconsumeConcurrently, deadLetter));
+                LogSentBack(message.MessageId, result.Topic, result.ReconsumeTimes, result.DelayLevel);
+                moved.Add(message);
+            }
+            catch (Exception e)
+            {
+                LogSendBackFailed(message.MessageId, message.Broker, e.Message);
+            }
+        }
+
+        return moved;
     }
 
     /// <summary>Delivers a failed batch again after 1 s, 2 s, 4 s … (at most one minute); it is never dropped.</summary>
@@ -171,6 +225,12 @@ internal sealed partial class ConsumeEngine : IAsyncDisposable
 
     [LoggerMessage(1, LogLevel.Warning, "Listener threw for messages of {Queue}; they will be consumed again")]
     private partial void LogListenerThrew(string queue, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Debug, "Message {MessageId} sent back to {Topic} (reconsume {ReconsumeTimes}, delay level {DelayLevel})")]
+    private partial void LogSentBack(string messageId, string topic, int reconsumeTimes, int delayLevel);
+
+    [LoggerMessage(4, LogLevel.Warning, "Sending message {MessageId} back to broker {Broker} failed ({Reason}); it will be consumed again locally")]
+    private partial void LogSendBackFailed(string messageId, string broker, string reason);
 
     [LoggerMessage(2, LogLevel.Debug, "{Count} messages of {Queue} failed (attempt {Attempt}); delivering again in {Pause}")]
     private partial void LogReconsumeLater(string queue, int count, int attempt, TimeSpan pause);

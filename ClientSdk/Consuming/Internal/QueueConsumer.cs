@@ -195,6 +195,7 @@ internal sealed partial class QueueConsumer
     private async Task OrderlyLoopAsync()
     {
         var options = _engine.Options;
+        var failures = 0;
         while (!ProcessQueue.Dropped)
         {
             var batch = ProcessQueue.TakeOldest(options.ConsumeBatchSize);
@@ -208,7 +209,21 @@ internal sealed partial class QueueConsumer
             if (await _engine.ConsumeOrderlyAsync(this, batch, context))
             {
                 ProcessQueue.Remove(batch);
+                failures = 0;
                 continue;
+            }
+
+            // The same messages failed again: after the allowed reconsumes they go to the dead-letter topic so the
+            // queue can move on; until then the queue waits and retries them in place (order is never broken).
+            if (++failures > _engine.MaxReconsumeOrderly)
+            {
+                var moved = await _engine.SendBackAsync(batch, deadLetter: true);
+                if (moved.Count == batch.Count)
+                {
+                    ProcessQueue.Remove(batch);
+                    failures = 0;
+                    continue;
+                }
             }
 
             // Suspended: wait, but wake early if the queue is being stopped so a release is not delayed.

@@ -70,13 +70,13 @@ public sealed class BadInputTests(NoAutoCreateCluster fixture) : IClassFixture<N
     }
 
     [Fact]
-    public async Task PullAsync_BadTagExpression_RefusedWithPosition()
+    public async Task PullAsync_BadTagExpression_RefusedBeforeSendingWithPosition()
     {
         await fixture.Client.Admin.CreateTopicAsync("filters-bad", 1);
         var consumer = fixture.Client.CreatePullConsumer();
         var queue = (await consumer.GetQueuesAsync("filters-bad"))[0];
-        var error = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
             consumer.PullAsync(queue, 0, wait: TimeSpan.Zero, filter: Grains.Messages.FilterExpression.Tags("A || || B")));
-        Assert.Contains("position", error.Message);
+        Assert.Contains("an empty tag at position 4", error.Message);
     }
 }

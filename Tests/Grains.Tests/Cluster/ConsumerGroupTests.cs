@@ -120,8 +120,7 @@ public sealed class ConsumerGroupTests(GroupCluster fixture) : IClassFixture<Gro
 
         await Wait.UntilAsync(() => collector.Distinct == 3000, "3000 distinct messages", TimeSpan.FromSeconds(60), collector.Describe);
         await WaitForStableAssignmentAsync(group, 2, 8);
-        Assert.Equal(3000, collector.Total);
-        Assert.All(collector.Counts, p => Assert.Equal(1, p.Value));
+        Assert.True(collector.Total == 3000, $"{collector.Describe()}\n{collector.DescribeDuplicates()}");
     }
 
     [Fact]
@@ -298,8 +297,10 @@ public sealed class ConsumerGroupTests(GroupCluster fixture) : IClassFixture<Gro
     }
 
     [Fact]
-    public async Task FailingListener_MessageIsRedeliveredNotDropped_AndOffsetWaitsForIt()
+    public async Task Broadcasting_FailingListener_MessageIsRedeliveredLocallyNotDropped_AndOffsetWaitsForIt()
     {
+        // Broadcasting has no retry topic (as in RocketMQ), so a failed message is delivered again locally.
+        using var offsets = new TempDirectory("orleansmq-broadcast-fail");
         var topic = TestTopics.Unique("group-fail");
         var group = TestTopics.Unique("g");
         await fixture.Client.Admin.CreateTopicAsync(topic, 1);
@@ -308,6 +309,8 @@ public sealed class ConsumerGroupTests(GroupCluster fixture) : IClassFixture<Gro
         var consumer = fixture.Client.CreatePushConsumer(new PushConsumerOptions
         {
             ConsumerGroup = group,
+            Mode = ConsumeMode.Broadcasting,
+            OffsetStoreDirectory = offsets.Path,
             ConsumeFrom = ConsumeFromWhere.FirstOffset,
             ReconsumeBackoff = TimeSpan.FromMilliseconds(50),
             CommitInterval = TimeSpan.FromMilliseconds(100),
@@ -324,14 +327,13 @@ public sealed class ConsumerGroupTests(GroupCluster fixture) : IClassFixture<Gro
             return Task.FromResult(ConsumeConcurrentlyStatus.ConsumeSuccess);
         });
         await consumer.StartAsync();
-        _consumers.Add(consumer);
         await ProduceAsync(topic, 0, 1);
 
         await Wait.ForAsync(consumed.Task, "the message to be consumed on its third attempt");
         Assert.Equal(3, attempts);
-        await Wait.UntilAsync(
-            async () => await fixture.Client.Admin.GetGroupOffsetAsync(group, topic, 0) == 1,
-            "the committed offset to move past the message once it was consumed");
+        await consumer.DisposeAsync();
+        var saved = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, long>>(File.ReadAllText(Path.Combine(offsets.Path, group, "DEFAULT.json")))!;
+        Assert.Equal(1, saved[$"{topic}|0"]);
     }
 
     [Fact]

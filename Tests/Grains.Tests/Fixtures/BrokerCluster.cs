@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansMq.Client.Hosting;
 using OrleansMq.Grains.Brokers;
+using Microsoft.Extensions.Time.Testing;
 using OrleansMq.Grains.Hosting;
+using OrleansMq.Grains.Scheduling;
 using OrleansMq.Hosting;
 using OrleansMq.TestKit;
 
@@ -16,12 +18,16 @@ public abstract class BrokerCluster : IAsyncLifetime
 {
     private readonly TempDirectory _root = new("orleansmq-cluster");
 
-    protected BrokerCluster(int silos, bool autoCreateTopics = true, bool fastGroups = false)
+    protected BrokerCluster(int silos, bool autoCreateTopics = true, bool fastGroups = false, bool fakeScheduling = false)
     {
         SiloCount = silos;
         AutoCreateTopics = autoCreateTopics;
         FastGroups = fastGroups;
+        SchedulingTime = fakeScheduling ? new FakeTimeProvider(DateTimeOffset.UtcNow) : null;
     }
+
+    /// <summary>When set, the clock that decides when delay, timer and retry messages are due (shared by all silos).</summary>
+    public FakeTimeProvider? SchedulingTime { get; }
 
     /// <summary>Consumer group timings shortened so expiry tests take seconds: heartbeat 0.5 s, expiry 3 s.</summary>
     public static readonly ConsumerGroupOptions Fast = new()
@@ -49,6 +55,7 @@ public abstract class BrokerCluster : IAsyncLifetime
         var root = _root.Path;
         var autoCreate = AutoCreateTopics;
         var fast = FastGroups;
+        var schedulingTime = SchedulingTime;
         builder.ConfigureSilo((options, silo) =>
         {
             silo.AddOrleansMqBroker(
@@ -60,6 +67,11 @@ public abstract class BrokerCluster : IAsyncLifetime
                 },
                 store => store.SegmentSize = 16 * 1024 * 1024);
             silo.AddOrleansMqFileStateStorage(Path.Combine(root, "state"));
+            if (schedulingTime is not null)
+            {
+                silo.Services.AddSingleton(new SchedulingClock(schedulingTime));
+            }
+
             if (fast)
             {
                 silo.Services.Configure<ConsumerGroupOptions>(o =>
@@ -76,13 +88,31 @@ public abstract class BrokerCluster : IAsyncLifetime
     }
 
     /// <summary>The store of a running broker silo.</summary>
-    internal BrokerStore StoreOf(string broker)
+    internal BrokerStore StoreOf(string broker) => ServiceOf<BrokerStore>(broker);
+
+    /// <summary>The timer service of a running broker silo.</summary>
+    internal TimerService TimersOf(string broker) => ServiceOf<TimerService>(broker);
+
+    /// <summary>Moves the scheduling clock forward and waits until every broker has delivered what became due.</summary>
+    public async Task AdvanceSchedulingTimeAsync(TimeSpan by)
+    {
+        var clock = SchedulingTime ?? throw new InvalidOperationException("This cluster runs on real scheduling time.");
+        clock.Advance(by);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var silo in Cluster.Silos)
+        {
+            await TestKit.Wait.ForAsync(TimersOf(silo.Name).WaitProcessedAsync(now), $"broker {silo.Name} to deliver timers due by {clock.GetUtcNow():O}");
+        }
+    }
+
+    private T ServiceOf<T>(string broker)
+        where T : notnull
     {
         foreach (var silo in Cluster.Silos)
         {
             if (silo.Name == broker)
             {
-                return Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<BrokerStore>();
+                return Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<T>();
             }
         }
 
@@ -103,6 +133,9 @@ public sealed class ThreeBrokerCluster() : BrokerCluster(3);
 
 /// <summary>Three brokers with fast consumer group heartbeats and expiry.</summary>
 public sealed class GroupCluster() : BrokerCluster(3, fastGroups: true);
+
+/// <summary>Two brokers whose delay, timer and retry scheduling runs on a fake clock the tests move; fast groups.</summary>
+public sealed class ScheduledCluster() : BrokerCluster(2, fastGroups: true, fakeScheduling: true);
 
 /// <summary>One broker with auto-create off.</summary>
 public sealed class NoAutoCreateCluster() : BrokerCluster(1, autoCreateTopics: false);

@@ -9,6 +9,7 @@ public sealed class MessageCollector
 {
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private readonly ConcurrentDictionary<string, ConcurrentBag<string>> _byConsumer = new();
+    private readonly ConcurrentDictionary<string, ConcurrentBag<string>> _deliveries = new();
     private int _total;
 
     public int Total => Volatile.Read(ref _total);
@@ -24,6 +25,7 @@ public sealed class MessageCollector
         var body = message.BodyAsString();
         _counts.AddOrUpdate(body, 1, (_, n) => n + 1);
         _byConsumer.GetOrAdd(consumer, _ => []).Add(body);
+        _deliveries.GetOrAdd(body, _ => []).Add($"{consumer}@{message.Queue.QueueId}:{message.QueueOffset}@{DateTime.UtcNow:HH:mm:ss.fff}");
         Interlocked.Increment(ref _total);
     }
 
@@ -38,4 +40,8 @@ public sealed class MessageCollector
     };
 
     public string Describe() => $"{Distinct} distinct, {Total} deliveries, duplicates: {_counts.Count(p => p.Value > 1)}";
+
+    /// <summary>Every delivery of each duplicated message: consumer, queue, offset and time.</summary>
+    public string DescribeDuplicates() => string.Join("\n", _counts.Where(p => p.Value > 1).Take(20)
+        .Select(p => $"{p.Key}: {string.Join(" | ", _deliveries[p.Key])}"));
 }

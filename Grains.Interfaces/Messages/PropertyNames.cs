@@ -4,7 +4,7 @@ namespace OrleansMq.Grains.Messages;
 /// Property names reserved by OrleansMq (RocketMQ names where RocketMQ has one). Users set them through dedicated
 /// API (tag, keys, delay) or not at all; a user property with one of these names is refused.
 /// </summary>
-public static class MessagePropertyNames
+public static class PropertyNames
 {
     /// <summary>The message tag.</summary>
     public const string Tags = Storage.Codec.MessagePropertyNames.Tags;
@@ -48,10 +48,13 @@ public static class MessagePropertyNames
     /// <summary>Sharding key of an ordered message.</summary>
     public const string ShardingKey = "SHARDING_KEY";
 
+    /// <summary>Kind of a timer control record (<c>done</c> or <c>cancel</c>).</summary>
+    public const string TimerControl = "TIMER_CONTROL";
+
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
         Tags, Keys, UniqueKey, ProducerGroup, DelayLevel, DeliverTime, RealTopic, RealQueueId, ReconsumeTimes,
-        MaxReconsumeTimes, OriginMessageId, RetryTopic, TransactionPrepared, ShardingKey,
+        MaxReconsumeTimes, OriginMessageId, RetryTopic, TransactionPrepared, ShardingKey, TimerControl,
     };
 
     /// <summary>True for names users may not set as plain properties.</summary>

@@ -9,8 +9,11 @@ namespace OrleansMq.Grains.Filters;
 /// A RocketMQ tag expression (<c>TagA || TagB</c>): the consume queue's tag hash rules out most messages without
 /// reading them, then the tag is compared exactly (hashes can collide).
 /// </summary>
-/// <remarks>Immutable and thread-safe; no allocation per message.</remarks>
-internal sealed class TagFilter : IMessageFilter
+/// <remarks>
+/// Immutable and thread-safe; evaluation allocates nothing and keeps no reference to the record's buffers.
+/// Tags are compared as exact, case-sensitive UTF-8 bytes. Grammar and examples: <c>docs/filters.md</c>.
+/// </remarks>
+public sealed class TagFilter : IMessageFilter
 {
     private readonly byte[][] _tags;
     private readonly long[] _hashes;
@@ -21,13 +24,26 @@ internal sealed class TagFilter : IMessageFilter
         _hashes = hashes;
     }
 
-    /// <summary>Parses a tag expression; null for "match everything".</summary>
-    /// <exception cref="InvalidRequestException">An empty tag between separators (the message gives its position).</exception>
+    /// <summary>Parses a tag expression; null for "match everything" (null, blank or <c>*</c>).</summary>
+    /// <param name="expression">
+    /// <c>*</c>, or tags separated by <c>||</c>; whitespace around a tag is ignored. At most
+    /// <see cref="FilterCompiler.MaxExpressionLength"/> characters.
+    /// </param>
+    /// <exception cref="InvalidRequestException">
+    /// An empty tag between separators, <c>*</c> combined with tags, or an over-long expression (the message gives the
+    /// position and what is allowed).
+    /// </exception>
     public static TagFilter? Parse(string? expression)
     {
         if (string.IsNullOrWhiteSpace(expression) || expression.Trim() == "*")
         {
             return null;
+        }
+
+        if (expression.Length > FilterCompiler.MaxExpressionLength)
+        {
+            throw new InvalidRequestException(
+                $"Tag expression '{expression[..32]}…' is {expression.Length} characters long; at most {FilterCompiler.MaxExpressionLength} are allowed.");
         }
 
         var tags = new List<byte[]>();
@@ -61,8 +77,10 @@ internal sealed class TagFilter : IMessageFilter
         return new TagFilter([.. tags], hashes);
     }
 
+    /// <inheritdoc />
     public bool MayMatch(long tagHash) => Array.IndexOf(_hashes, tagHash) >= 0;
 
+    /// <inheritdoc />
     public bool Matches(StoredRecord record)
     {
         if (!MessageProperties.TryGetValue(record.Properties, "TAGS"u8, out var tag))
@@ -79,5 +97,22 @@ internal sealed class TagFilter : IMessageFilter
         }
 
         return false;
+    }
+
+    /// <summary>The tags, separated by <c> || </c>.</summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        foreach (var tag in _tags)
+        {
+            if (text.Length > 0)
+            {
+                text.Append(" || ");
+            }
+
+            text.Append(Encoding.UTF8.GetString(tag));
+        }
+
+        return text.ToString();
     }
 }

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrleansMq.Benchmarks.Common;
+
+/// <summary>
+/// A broker silo process started for a benchmark run: the Release build of <c>Silo/</c>, embedded mode, free loopback
+/// ports, a fresh data directory, output captured to a log file. Disposing stops it and deletes its data.
+/// </summary>
+internal sealed class BenchSilo : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private BenchSilo(Process process, string dataDirectory, int gatewayPort, string log)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+        GatewayPort = gatewayPort;
+        LogFile = log;
+    }
+
+    public int Pid => _process.Id;
+
+    public int GatewayPort { get; }
+
+    public string DataDirectory { get; }
+
+    public string LogFile { get; }
+
+    public string ClusterId => "orleansmq-bench";
+
+    /// <summary>Starts the silo and waits (bounded) until its gateway accepts connections.</summary>
+    public static async Task<BenchSilo> StartAsync(string dataRoot, IEnumerable<string> extraArguments)
+    {
+        var dll = LocateSilo();
+        var data = Path.Combine(dataRoot, $"silo-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(data);
+        var (siloPort, gatewayPort, httpPort) = (FreePort(), FreePort(), FreePort());
+        var log = Path.Combine(dataRoot, $"silo-{gatewayPort}.log");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[dll, "--data", data, "--name", "bench-broker", "--cluster-id", "orleansmq-bench",
+            "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--http-port", $"{httpPort}"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in extraArguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["DOTNET_gcServer"] = "1";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the silo process.");
+        var writer = new StreamWriter(log) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var silo = new BenchSilo(process, data, gatewayPort, log);
+        var deadline = Stopwatch.StartNew();
+        while (!await IsListeningAsync(gatewayPort))
+        {
+            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                await silo.DisposeAsync();
+                throw new InvalidOperationException($"The silo did not open its gateway port {gatewayPort} within 60 s (exited: {process.HasExited}); see {log}.");
+            }
+
+            await Task.Delay(100);
+        }
+
+        return silo;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>The Silo build next to this benchmark's configuration (both are built by <c>dotnet run --project Benchmarks</c>).</summary>
+    private static string LocateSilo()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrleansMq.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        if (directory is null)
+        {
+            throw new InvalidOperationException("Run the benchmark from the repository (OrleansMq.sln not found above " + AppContext.BaseDirectory + ").");
+        }
+
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var dll = Path.Combine(directory.FullName, "Silo", "bin", configuration, "net10.0", "OrleansMq.Silo.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing; build the solution in {configuration} first.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> IsListeningAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

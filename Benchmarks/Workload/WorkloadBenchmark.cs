@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text.Json;
+using OrleansMq.Benchmarks.Common;
+using OrleansMq.Client.Hosting;
+
+namespace OrleansMq.Benchmarks.Workload;
+
+/// <summary>
+/// <c>workload</c> suite (issue #8): starts an embedded broker silo as its own process (or uses <c>--gateway</c>),
+/// measures the disk's fdatasync bandwidth in the same run, runs the workloads and prints one result line each, a
+/// Markdown table, a JSON file, and the summary line
+/// <c>workload: W1_msgs=… W1_disk_ratio=… W2_e2e_p99_ms=… W3_msgs=… W4_ratio=…</c>.
+/// </summary>
+internal static class WorkloadBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var settings = WorkloadSettings.Parse(args);
+        if (settings is null)
+        {
+            Console.Error.WriteLine(WorkloadSettings.Usage);
+            return 2;
+        }
+
+        Directory.CreateDirectory(settings.DataRoot);
+        await using var silo = settings.Gateway is null ? await BenchSilo.StartAsync(settings.DataRoot, settings.SiloArguments) : null;
+        var diskDirectory = silo?.DataDirectory ?? settings.DataRoot;
+        var disk = DiskProbe.Measure(diskDirectory, settings.DiskBytes);
+        Console.Error.WriteLine($"disk: {disk / 1e6:F0} MB/s sequential write with fdatasync ({settings.DiskBytes >> 20} MiB in {diskDirectory})");
+
+        await using var client = await MqClient.ConnectAsync(new MqClientOptions
+        {
+            Gateways = [settings.Gateway ?? $"127.0.0.1:{silo!.GatewayPort}"],
+            ClusterId = silo?.ClusterId ?? settings.ClusterId,
+            ResponseTimeout = TimeSpan.FromSeconds(30),
+        });
+        var cpu = new CpuMeter(silo is null ? [] : [silo.Pid]);
+        var workloads = new Workloads(client, settings, cpu);
+        var results = new List<WorkloadResult>();
+        foreach (var name in settings.Names.Order())
+        {
+            Console.Error.WriteLine($"running {name} ...");
+            var result = name switch
+            {
+                "W1" => await workloads.MaxPublishAsync("W1", topics: 1, queuesPerTopic: 16),
+                "W2" => await workloads.FixedRateAsync(),
+                "W3" => await workloads.CatchUpAsync(),
+                _ => await workloads.MaxPublishAsync("W4", topics: 10, queuesPerTopic: 100),
+            };
+            if (name == "W1")
+            {
+                result.Add("disk_mb_per_s", Math.Round(disk / (1024.0 * 1024.0), 1));
+                result.Add("disk_ratio", Math.Round(result["mb_per_s"] / (disk / (1024.0 * 1024.0)), 3));
+            }
+
+            results.Add(result);
+            Console.WriteLine(result.Line());
+        }
+
+        PrintTable(results);
+        var file = WriteJson(settings, results, disk);
+        Console.Error.WriteLine($"results: {file}");
+        Console.WriteLine(Summary(results));
+        return 0;
+    }
+
+    private static string Summary(List<WorkloadResult> results)
+    {
+        string Get(string name, string key, string format = "0")
+        {
+            var result = results.Find(r => r.Name == name);
+            return result is null ? "NA" : result[key].ToString(format, CultureInfo.InvariantCulture);
+        }
+
+        var w1 = results.Find(r => r.Name == "W1");
+        var w4 = results.Find(r => r.Name == "W4");
+        var ratio = w1 is null || w4 is null ? "NA" : (w4["msgs_per_s"] / w1["msgs_per_s"]).ToString("0.00", CultureInfo.InvariantCulture);
+        return $"workload: W1_msgs={Get("W1", "msgs_per_s")} W1_disk_ratio={Get("W1", "disk_ratio", "0.00")} "
+            + $"W2_e2e_p99_ms={Get("W2", "e2e_p99_ms", "0.00")} W3_msgs={Get("W3", "msgs_per_s")} W4_ratio={ratio}";
+    }
+
+    private static void PrintTable(List<WorkloadResult> results)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| workload | msgs/s | MB/s | p50 ms | p99 ms | p99.9 ms | max ms | cpu client | cpu broker | cpu other |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            var prefix = r.Name == "W2" ? "e2e" : "pub";
+            string F(string key) => r.Fields.Exists(f => f.Key == key) ? r[key].ToString("0.##", CultureInfo.InvariantCulture) : "";
+            Console.WriteLine($"| {r.Name} | {F("msgs_per_s")} | {F("mb_per_s")} | {F($"{prefix}_p50_ms")} | {F($"{prefix}_p99_ms")} | {F($"{prefix}_p999_ms")} | {F($"{prefix}_max_ms")} | {F("cpu_client")} | {F("cpu_broker")} | {F("cpu_other")} |");
+        }
+
+        Console.WriteLine();
+    }
+
+    private static string WriteJson(WorkloadSettings settings, List<WorkloadResult> results, double disk)
+    {
+        Directory.CreateDirectory(settings.OutputDirectory);
+        var file = Path.Combine(settings.OutputDirectory, $"workload-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+        var document = new Dictionary<string, object>
+        {
+            ["time"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+            ["disk_bytes_per_s"] = Math.Round(disk),
+            ["settings"] = settings,
+            ["results"] = results.ToDictionary(r => r.Name, r => r.Fields.ToDictionary(f => f.Key, f => f.Value)),
+        };
+        File.WriteAllText(file, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+        return file;
+    }
+}

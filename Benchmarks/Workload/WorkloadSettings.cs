@@ -1,0 +1,108 @@
+using System.Globalization;
+
+namespace OrleansMq.Benchmarks.Workload;
+
+/// <summary>Command-line settings of the workload runner.</summary>
+internal sealed record WorkloadSettings
+{
+    public string[] Names { get; init; } = ["W1", "W2", "W3", "W4"];
+
+    public double Seconds { get; init; } = 15;
+
+    public double Warmup { get; init; } = 3;
+
+    public int Size { get; init; } = 1024;
+
+    public int InFlight { get; init; } = 1000;
+
+    public int Rate { get; init; } = 10_000;
+
+    public long Prefill { get; init; } = 1_000_000;
+
+    public double PrefillSeconds { get; init; } = 60;
+
+    public double DrainSeconds { get; init; } = 180;
+
+    /// <summary>An existing cluster's gateway; null starts an embedded silo.</summary>
+    public string? Gateway { get; init; }
+
+    public string ClusterId { get; init; } = "orleansmq";
+
+    public string DataRoot { get; init; } = Path.Combine(Path.GetTempPath(), "orleansmq-bench");
+
+    public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "orleansmq-bench", "results");
+
+    public long DiskBytes { get; init; } = 1L << 30;
+
+    /// <summary>Extra arguments for the silo (e.g. <c>--flush async:200ms</c>).</summary>
+    public List<string> SiloArguments { get; init; } = [];
+
+    public const string Usage = """
+        usage: dotnet run -c Release --project Benchmarks -- workload [--name W1|W2|W3|W4|all] [options]
+          --seconds 15 --warmup 3 --size 1024 --inflight 1000 --rate 10000
+          --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
+          --gateway host:port --cluster-id id      use a running cluster instead of starting a silo
+          --data DIR --out DIR --disk-bytes 1GiB     --silo-arg ARG (repeatable, passed to the silo)
+        """;
+
+    public static WorkloadSettings? Parse(string[] args)
+    {
+        var s = new WorkloadSettings();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--name" when value is not null:
+                    s = s with { Names = value.Equals("all", StringComparison.OrdinalIgnoreCase) ? s.Names : value.ToUpperInvariant().Split(',') };
+                    break;
+                case "--seconds" when value is not null: s = s with { Seconds = D(value) }; break;
+                case "--warmup" when value is not null: s = s with { Warmup = D(value) }; break;
+                case "--size" when value is not null: s = s with { Size = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--inflight" when value is not null: s = s with { InFlight = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--rate" when value is not null: s = s with { Rate = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--prefill" when value is not null: s = s with { Prefill = long.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--prefill-seconds" when value is not null: s = s with { PrefillSeconds = D(value) }; break;
+                case "--drain-seconds" when value is not null: s = s with { DrainSeconds = D(value) }; break;
+                case "--gateway" when value is not null: s = s with { Gateway = value }; break;
+                case "--cluster-id" when value is not null: s = s with { ClusterId = value }; break;
+                case "--data" when value is not null: s = s with { DataRoot = value }; break;
+                case "--out" when value is not null: s = s with { OutputDirectory = value }; break;
+                case "--disk-bytes" when value is not null: s = s with { DiskBytes = ParseSize(value) }; break;
+                case "--silo-arg" when value is not null: s.SiloArguments.Add(value); break;
+                default:
+                    Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'");
+                    return null;
+            }
+
+            i++;
+        }
+
+        foreach (var name in s.Names)
+        {
+            if (name is not ("W1" or "W2" or "W3" or "W4"))
+            {
+                Console.Error.WriteLine($"unknown workload '{name}'; workloads are W1, W2, W3, W4 (or all)");
+                return null;
+            }
+        }
+
+        return s;
+    }
+
+    private static double D(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    private static long ParseSize(string text)
+    {
+        var units = new[] { ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10) };
+        foreach (var (suffix, factor) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return (long)(D(text[..^suffix.Length]) * factor);
+            }
+        }
+
+        return long.Parse(text, CultureInfo.InvariantCulture);
+    }
+}
