@@ -11,7 +11,7 @@ namespace OrleansMq.Client.Admin;
 
 /// <summary>Administration: topics, brokers, message lookup (RocketMQ mqadmin's core).</summary>
 /// <remarks>Thread-safe.</remarks>
-public sealed class MqAdmin
+public sealed partial class MqAdmin
 {
     private readonly IClusterClient _client;
 
