@@ -16,6 +16,9 @@ internal sealed class ConsoleApi(ConsoleAdmin consoleAdmin, ConsoleSampler sampl
 {
     private const int DefaultMaxMessages = 32;
 
+    /// <summary>Rates of a topic no broker has seen traffic for since it started.</summary>
+    private static readonly ConsoleSampler.Rates NoTraffic = new(0, 0, 0, 0);
+
     private MqAdmin Admin => consoleAdmin.Admin;
 
     public object Cluster()
@@ -60,6 +63,7 @@ internal sealed class ConsoleApi(ConsoleAdmin consoleAdmin, ConsoleSampler sampl
     {
         var sample = sampler.Latest;
         var names = await Admin.ListTopicsAsync();
+        var haveRates = sample.Brokers.Values.Any(b => b.Rates is not null);
         var routes = await Task.WhenAll(names.Select(Admin.GetRouteAsync));
         var topics = routes.Where(r => r is not null).Select(r => new
         {
@@ -68,7 +72,7 @@ internal sealed class ConsoleApi(ConsoleAdmin consoleAdmin, ConsoleSampler sampl
             Permission = r.Permission.ToString(),
             Brokers = r.Queues.Select(q => q.Broker).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             System = SystemTopics.IsSystem(r.Topic),
-            Rates = sample.Topics.GetValueOrDefault(r.Topic),
+            Rates = sample.Topics.GetValueOrDefault(r.Topic) ?? (haveRates ? NoTraffic : null),
         }).ToArray();
         return new { SampledAt = sample.At, Topics = topics };
     }

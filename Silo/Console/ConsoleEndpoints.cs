@@ -21,7 +21,11 @@ internal static partial class ConsoleEndpoints
 
     public static RouteGroupBuilder MapConsole(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(PagePath, () => Results.Redirect(PagePath + "/"));
+        // Routing ignores a trailing slash, so one endpoint sees both /console and /console/; the page's relative
+        // links need the slash.
+        endpoints.MapGet(PagePath, (HttpContext context) => context.Request.Path.Value!.EndsWith('/')
+            ? ConsoleAssets.Serve("index.html", context)
+            : Results.Redirect(PagePath + "/"));
         endpoints.MapGet(PagePath + "/{file?}", (string? file, HttpContext context) => ConsoleAssets.Serve(file ?? "index.html", context));
 
         var api = endpoints.MapGroup(ApiPath);

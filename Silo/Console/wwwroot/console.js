@@ -108,10 +108,11 @@
   function lineChart(title, series, format) {
     const width = 800, height = 180, left = 56, right = 10, top = 10, bottom = 24;
     const all = series.flatMap(s => s.points);
-    const box = el('figure', { class: 'chart', 'data-testid': 'chart' });
+    const first = series.length > 0 ? series[0].points : [];
+    const box = el('figure', { class: 'chart', 'data-testid': 'chart', 'data-last': first.length ? first[first.length - 1].v : null });
     const legend = el('figcaption', { class: 'legend' }, el('strong', {}, title),
       series.map(s => el('span', {}, el('span', { class: 'swatch ' + s.cls }), s.name)));
-    const graphic = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, preserveAspectRatio: 'none' });
+    const graphic = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
     const titleNode = svg('title', {}); titleNode.textContent = title; graphic.appendChild(titleNode);
     if (all.length < 2) {
       const t = svg('text', { x: left, y: height / 2 }); t.textContent = 'Collecting samples…'; graphic.appendChild(t);
