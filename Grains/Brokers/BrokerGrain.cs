@@ -113,7 +113,7 @@ internal sealed class BrokerGrain(BrokerStore brokerStore, TimerService timers, 
         long bytes = 0;
         while (result.Count < maxResults && bytes < MaxTimeQueryBytes)
         {
-            var read = store.Read(topic, queueId, offset, maxResults - result.Count, MaxTimeQueryBytes);
+            var read = store.Read(topic, queueId, offset, maxResults - result.Count, (int)Math.Max(1, MaxTimeQueryBytes - bytes));
             if (read.Status == ReadStatus.OffsetTooSmall && read.NextQueueOffset > offset)
             {
                 offset = read.NextQueueOffset; // Retention removed the oldest part meanwhile.
