@@ -122,75 +122,95 @@ internal sealed partial class TransactionService
     {
         var store = Store;
         var discard = new List<PendingHalf>();
-        var byGroup = new Dictionary<string, List<PendingHalf>>(StringComparer.Ordinal);
-        foreach (var half in due)
-        {
-            if (half.Checks >= Settings.MaxChecks)
-            {
-                discard.Add(half); // Recovered with its checks used up, or MaxChecks lowered.
-                continue;
-            }
-
-            if (!byGroup.TryGetValue(half.Info.Group, out var list))
-            {
-                byGroup[half.Info.Group] = list = [];
-            }
-
-            list.Add(half);
-        }
-
-        var answers = await Task.WhenAll(byGroup.Select(g => CheckGroupAsync(store, g.Key, g.Value)));
-        var unanswered = new List<PendingHalf>();
-        var resolved = 0;
-        foreach (var answer in answers)
-        {
-            foreach (var (half, state) in answer)
-            {
-                if (state == LocalTransactionState.Unknown
-                    || await RunEndAsync(store, half, state == LocalTransactionState.Commit ? CommitAsync : RollbackAsync) is { Status: EndTransactionStatus.StoreError })
-                {
-                    unanswered.Add(half);
-                }
-                else
-                {
-                    resolved++;
-                }
-            }
-        }
-
         var rescheduled = new List<PendingHalf>();
-        lock (_gate)
+        var resolved = 0;
+        try
         {
+            var byGroup = new Dictionary<string, List<PendingHalf>>(StringComparer.Ordinal);
             foreach (var half in due)
             {
-                half.Checking = false;
-            }
-
-            foreach (var half in unanswered)
-            {
-                if (!_pending.TryGetValue(half.LogOffset, out var current) || !ReferenceEquals(current, half))
-                {
-                    continue; // Ended by its producer meanwhile.
-                }
-
-                half.Checks++;
-                half.LastCheckAt = now;
                 if (half.Checks >= Settings.MaxChecks)
                 {
-                    discard.Add(half);
+                    discard.Add(half); // Recovered with its checks used up, or MaxChecks lowered.
+                    continue;
                 }
-                else
+
+                if (!byGroup.TryGetValue(half.Info.Group, out var list))
                 {
-                    half.NextCheckAt = now + (long)Settings.CheckInterval.TotalMilliseconds;
-                    _due.Enqueue(half.LogOffset, half.NextCheckAt);
-                    rescheduled.Add(half);
+                    byGroup[half.Info.Group] = list = [];
+                }
+
+                list.Add(half);
+            }
+
+            var answers = await Task.WhenAll(byGroup.Select(g => CheckGroupAsync(store, g.Key, g.Value)));
+            var unanswered = new List<PendingHalf>();
+            foreach (var answer in answers)
+            {
+                foreach (var (half, state) in answer)
+                {
+                    if (state == LocalTransactionState.Unknown
+                        || await RunEndAsync(store, half, state == LocalTransactionState.Commit ? CommitAsync : RollbackAsync) is { Status: EndTransactionStatus.StoreError })
+                    {
+                        unanswered.Add(half);
+                    }
+                    else
+                    {
+                        resolved++;
+                    }
                 }
             }
-        }
 
-        if (rescheduled.Count > 0)
+            lock (_gate)
+            {
+                foreach (var half in unanswered)
+                {
+                    if (!IsPending(half))
+                    {
+                        continue; // Ended by its producer meanwhile.
+                    }
+
+                    half.Checks++;
+                    half.LastCheckAt = now;
+                    if (half.Checks >= Settings.MaxChecks)
+                    {
+                        discard.Add(half);
+                    }
+                    else
+                    {
+                        half.NextCheckAt = now + (long)Settings.CheckInterval.TotalMilliseconds;
+                        rescheduled.Add(half);
+                    }
+                }
+            }
+
+            if (rescheduled.Count > 0)
+            {
+                await WriteOpAsync(store, TransactionRecords.Check, rescheduled);
+            }
+        }
+        finally
         {
-            await WriteOpAsync(store, TransactionRecords.Check, rescheduled);
+            lock (_gate)
+            {
+                // Every message of the pass that is still pending gets a next check: rescheduled ones as decided, and any
+                // other (a failed pass, or an end that failed and put it back meanwhile) one check interval from now.
+                var discarding = new HashSet<PendingHalf>(discard, ReferenceEqualityComparer.Instance);
+                var decided = new HashSet<PendingHalf>(rescheduled, ReferenceEqualityComparer.Instance);
+                foreach (var half in due)
+                {
+                    half.Checking = false;
+                    if (IsPending(half) && !discarding.Contains(half))
+                    {
+                        if (!decided.Contains(half))
+                        {
+                            half.NextCheckAt = now + (long)Settings.CheckInterval.TotalMilliseconds;
+                        }
+
+                        _due.Enqueue(half.LogOffset, half.NextCheckAt);
+                    }
+                }
+            }
         }
 
         foreach (var half in discard)
@@ -208,6 +228,9 @@ internal sealed partial class TransactionService
 
         LogChecked(due.Count, resolved, rescheduled.Count, discard.Count);
     }
+
+    /// <summary>True while <paramref name="half"/> is pending and not claimed; the caller holds the lock.</summary>
+    private bool IsPending(PendingHalf half) => _pending.TryGetValue(half.LogOffset, out var current) && ReferenceEquals(current, half);
 
     /// <summary>Asks the group's live producers about its due half messages; an entry per half message, Unknown when nobody answered.</summary>
     private async Task<List<(PendingHalf Half, LocalTransactionState State)>> CheckGroupAsync(MessageStore store, string group, List<PendingHalf> halves)

@@ -17,10 +17,13 @@ internal sealed partial class TransactionService
     /// <summary>Newest op markers read at start even without pending half messages, so recent outcomes are remembered (about a second of busy traffic).</summary>
     private const int RememberedMarkers = 16_384;
 
+    /// <summary>Half records and op markers read by the last start (tests check that recovery reads only the live part).</summary>
+    internal (int Halves, int Markers) LastRecovery { get; private set; }
+
     private Task StartAsync(CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var (halves, markers) = Recover();
+        var (halves, markers) = LastRecovery = Recover();
         LogRecovered(PendingCount, halves, markers, watch.ElapsedMilliseconds);
         _loop = Task.Run(RunAsync, CancellationToken.None);
         return Task.CompletedTask;

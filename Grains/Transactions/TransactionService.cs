@@ -112,33 +112,41 @@ internal sealed partial class TransactionService(
         {
             stored = await store.AppendAsync(SystemTopics.TransactionHalf, HalfQueue, batch.Value, cancellationToken);
         }
-        finally
+        catch
         {
             lock (_gate)
             {
                 _preparing.Remove(lowerBound);
             }
+
+            throw;
         }
 
         var message = stored.Messages.Length == 1 ? stored.Messages[0] : new MessageAppendResult(stored.Status, -1, -1);
         var status = StatusMapping.ToSendStatus(message.Status);
-        if (status is not (SendStatus.Ok or SendStatus.FlushDiskTimeout))
-        {
-            return new AppendResponse(status, store.StoreId, [new AppendedMessage(status, -1, -1)], StatusMapping.Describe(message.Status, Broker, store));
-        }
-
+        var ok = status is SendStatus.Ok or SendStatus.FlushDiskTimeout;
         var info = new HalfInfo(request.Topic, request.QueueId, request.ProducerGroup, request.ProducerId, now, UniqueKeyOf(batch.Value.Span));
         var half = new PendingHalf(message.LogOffset, message.QueueOffset, info, recovered: false)
         {
             NextCheckAt = now + (long)Settings.TransactionTimeout.TotalMilliseconds,
         };
-        bool wake;
+        var wake = false;
         lock (_gate)
         {
-            wake = _due.Count == 0;
-            _pending[half.LogOffset] = half;
-            _unfinished.Add(half.QueueOffset);
-            _due.Enqueue(half.LogOffset, half.NextCheckAt);
+            // In one step with leaving the preparing set, so no op marker is written in between without either.
+            _preparing.Remove(lowerBound);
+            if (ok)
+            {
+                wake = _due.Count == 0;
+                _pending[half.LogOffset] = half;
+                _unfinished.Add(half.QueueOffset);
+                _due.Enqueue(half.LogOffset, half.NextCheckAt);
+            }
+        }
+
+        if (!ok)
+        {
+            return new AppendResponse(status, store.StoreId, [new AppendedMessage(status, -1, -1)], StatusMapping.Describe(message.Status, Broker, store));
         }
 
         if (wake)

@@ -75,6 +75,22 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task SendAsync_AppendFailedBeforeReachingTheBroker_NextBatchResyncsPastTheUnusedSequences()
+    {
+        // One queue, so the retry of the refused message goes to the same queue with new sequences: a gap the batch announces.
+        var topic = TestTopics.Unique("idem-resync");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { BrokerFaultBackoff = TimeSpan.Zero });
+        fixture.LostAcks.FailNextAppends(topic);
+
+        var first = await producer.SendAsync(new Message(topic, "after-a-refusal"));
+        var second = await producer.SendAsync(new Message(topic, "next"));
+
+        Assert.Equal((0L, 1L), (first.QueueOffset, second.QueueOffset));
+        Assert.Equal(2, await TotalAsync(topic));
+    }
+
+    [Fact]
     public async Task Append_SameSequencesTwice_SecondAnsweredWithTheOriginalResultsAndNothingStored()
     {
         var (_, grain) = await QueueAsync("idem-direct");

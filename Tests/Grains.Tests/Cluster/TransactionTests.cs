@@ -266,6 +266,88 @@ public sealed class TransactionTests(ScheduledCluster fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task ManyConcurrentTransactions_MixedOutcomes_SurviveRestartsOfEveryBroker()
+    {
+        const int count = 300;
+        var topic = TestTopics.Unique("tx-many");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 4);
+        var listener = new ScriptedTransactionListener("p1")
+        {
+            Execute = (message, _) => Task.FromResult((int.Parse(message.BodyAsString()[1..], System.Globalization.CultureInfo.InvariantCulture) % 3) switch
+            {
+                0 => LocalTransactionState.Commit,
+                1 => LocalTransactionState.Rollback,
+                _ => LocalTransactionState.Unknown,
+            }),
+            Check = message => LocalTransactionState.Commit,
+        };
+        var producer = await StartProducerAsync(TestTopics.Unique("pg"), listener);
+        var pendingBefore = await PendingAsync();
+
+        var results = await Wait.ForAsync(
+            Task.WhenAll(Enumerable.Range(0, count).Select(i => producer.SendMessageInTransactionAsync(new Message(topic, $"m{i}")))),
+            $"{count} transactional sends");
+        Assert.Equal(count / 3, results.Count(r => r.EndStatus == EndTransactionStatus.Committed));
+        Assert.Equal(count / 3, results.Count(r => r.EndStatus == EndTransactionStatus.RolledBack));
+        Assert.Equal(count / 3, await TotalAsync(topic));
+        Assert.Equal(pendingBefore + (count / 3), await PendingAsync());
+
+        foreach (var silo in fixture.Cluster.Silos.Select(s => s.Name).ToList())
+        {
+            await fixture.RestartBrokerAsync(silo);
+        }
+
+        Assert.Equal(pendingBefore + (count / 3), await PendingAsync());
+        Assert.Equal(count / 3, await TotalAsync(topic));
+        await Wait.UntilAsync(async () => (await fixture.Client.Admin.DescribeProducerGroupAsync(producer.Options.ProducerGroup)).Count == 1, "the producer group to know its producer again");
+        await fixture.AdvanceSchedulingTimeAsync(TransactionTimeout);
+
+        Assert.Equal(count / 3, listener.Checked.Count);
+        Assert.Equal(2 * count / 3, await TotalAsync(topic));
+        Assert.Equal(pendingBefore, await PendingAsync());
+        var consumer = fixture.Client.CreatePullConsumer();
+        var bodies = new List<string>();
+        foreach (var queue in await consumer.GetQueuesAsync(topic))
+        {
+            bodies.AddRange((await consumer.PullAsync(queue, 0, 1000, TimeSpan.Zero)).Messages.Select(m => m.BodyAsString()));
+        }
+
+        Assert.Equal(Enumerable.Range(0, count).Where(i => i % 3 != 1).Select(i => $"m{i}").Order(), bodies.Order());
+    }
+
+    [Fact]
+    public async Task SlowLocalTransaction_CheckedBackWhileRunning_CommittedOnceWhoeverIsFirst()
+    {
+        var topic = TestTopics.Unique("tx-slow");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listener = new ScriptedTransactionListener("p1")
+        {
+            Execute = async (_, _) =>
+            {
+                entered.TrySetResult();
+                await release.Task;
+                return LocalTransactionState.Commit;
+            },
+            Check = _ => LocalTransactionState.Commit, // the local transaction already knows it will commit
+        };
+        var producer = await StartProducerAsync(TestTopics.Unique("pg"), listener);
+        var sending = producer.SendMessageInTransactionAsync(new Message(topic, "slow"));
+        await Wait.ForAsync(entered.Task, "the local transaction to start");
+
+        await fixture.AdvanceSchedulingTimeAsync(TransactionTimeout);
+        Assert.Single(listener.Checked);
+        Assert.Equal(1, await TotalAsync(topic));
+        release.SetResult();
+        var result = await Wait.ForAsync(sending, "the transactional send to finish");
+
+        Assert.Equal(LocalTransactionState.Commit, result.LocalTransactionState);
+        Assert.Equal(EndTransactionStatus.AlreadyCommitted, result.EndStatus);
+        Assert.Equal(1, await TotalAsync(topic));
+    }
+
+    [Fact]
     public async Task Finished_StayFinishedAfterABrokerRestart()
     {
         var topic = TestTopics.Unique("tx-finished-restart");
@@ -273,17 +355,24 @@ public sealed class TransactionTests(ScheduledCluster fixture) : IClassFixture<S
         var broker = route.Queues[0].Broker;
         var listener = new ScriptedTransactionListener("p1") { Check = _ => LocalTransactionState.Commit };
         var producer = await StartProducerAsync(TestTopics.Unique("pg"), listener);
-        var committed = await producer.SendMessageInTransactionAsync(new Message(topic, "c"));
+        TransactionSendResult? committed = null;
+        for (var i = 0; i < 5; i++)
+        {
+            committed = await producer.SendMessageInTransactionAsync(new Message(topic, $"c{i}"));
+        }
+
         listener.Execute = (_, _) => Task.FromResult(LocalTransactionState.Rollback);
         var rolledBack = await producer.SendMessageInTransactionAsync(new Message(topic, "r"));
 
         await fixture.RestartBrokerAsync(broker);
         await fixture.AdvanceSchedulingTimeAsync(TimeSpan.FromMinutes(10));
 
+        // Recovery starts where the newest marker says everything before was finished: at most the last half message.
+        Assert.InRange(fixture.TransactionsOf(broker).LastRecovery.Halves, 0, 1);
         Assert.Equal(0, await fixture.Client.Admin.GetPendingTransactionCountAsync(broker));
         Assert.Empty(listener.Checked);
-        Assert.Equal(1, await TotalAsync(topic));
-        Assert.Equal(EndTransactionStatus.AlreadyCommitted, (await fixture.Client.Admin.EndTransactionAsync(committed.TransactionId, LocalTransactionState.Commit)).Status);
+        Assert.Equal(5, await TotalAsync(topic));
+        Assert.Equal(EndTransactionStatus.AlreadyCommitted, (await fixture.Client.Admin.EndTransactionAsync(committed!.TransactionId, LocalTransactionState.Commit)).Status);
         Assert.Equal(EndTransactionStatus.AlreadyRolledBack, (await fixture.Client.Admin.EndTransactionAsync(rolledBack.TransactionId, LocalTransactionState.Commit)).Status);
     }
 

@@ -10,6 +10,7 @@ namespace OrleansMq.Grains.Tests.Fixtures;
 public sealed class LostAckFilter : IOutgoingGrainCallFilter
 {
     private readonly ConcurrentDictionary<string, int> _armed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failing = new(StringComparer.Ordinal);
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _droppedRequests = [];
     private int _dropped;
 
@@ -19,10 +20,22 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
     /// <summary>Drops the responses of the next <paramref name="count"/> appends to any queue of <paramref name="topic"/>.</summary>
     public void DropNextResponses(string topic, int count = 1) => _armed[topic] = count;
 
+    /// <summary>
+    /// Fails the next <paramref name="count"/> appends to <paramref name="topic"/> before they are sent, as a broker
+    /// that is down would (a definite failure: nothing stored).
+    /// </summary>
+    public void FailNextAppends(string topic, int count = 1) => _failing[topic] = count;
+
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
+        if (context.MethodName == nameof(IMessageQueueGrain.AppendAsync) && TopicOf(context) is { } target
+            && _failing.TryGetValue(target, out var failing) && failing > 0 && _failing.TryUpdate(target, failing - 1, failing))
+        {
+            throw new Errors.BrokerUnavailableException(context.TargetId.Key.ToString()!.Split('|')[0]);
+        }
+
         await context.Invoke();
-        if (context.MethodName != nameof(IMessageQueueGrain.AppendAsync) || context.TargetId.Key.ToString()?.Split('|') is not [_, var topic, _])
+        if (context.MethodName != nameof(IMessageQueueGrain.AppendAsync) || TopicOf(context) is not { } topic)
         {
             return;
         }
@@ -38,4 +51,7 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
             }
         }
     }
+
+    private static string? TopicOf(IOutgoingGrainCallContext context) =>
+        context.TargetId.Key.ToString()?.Split('|') is [_, var topic, _] ? topic : null;
 }
