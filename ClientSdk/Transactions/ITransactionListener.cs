@@ -10,7 +10,8 @@ namespace OrleansMq.Client.Transactions;
 /// <remarks>
 /// Both methods receive the half message as the broker stored it: its <see cref="ReceivedMessage.MessageId"/> is
 /// the transaction id, the same in both calls, as are its <see cref="ReceivedMessage.UniqueKey"/>, keys, properties
-/// and body, so either can correlate a check-back with the local transaction. Calls are concurrent: sends run their
+/// and body, so either can correlate a check-back with the local transaction (its queue offset is -1, and its store
+/// timestamp is 0 in <see cref="ExecuteLocalTransactionAsync"/>). Calls are concurrent: sends run their
 /// local transactions in parallel, and a check-back may ask about many messages at once, on any producer of the group
 /// (not only the one that sent the message). Returning <see cref="LocalTransactionState.Unknown"/> or throwing
 /// leaves the message pending; the broker asks again later.
