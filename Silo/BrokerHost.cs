@@ -1,10 +1,15 @@
+using System.Net;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using OrleansMq.Grains.Errors;
 using OrleansMq.Grains.Hosting;
 using OrleansMq.Hosting;
+using OrleansMq.Silo.Cluster;
 using OrleansMq.Silo.Configuration;
+using OrleansMq.Silo.Health;
+using OrleansMq.Silo.Schema;
 using OrleansMq.Storage;
 using OrleansMq.Storage.Configuration;
 
@@ -26,8 +31,13 @@ public static class BrokerHost
             throw new OptionsValidationException(SiloHostOptions.SectionName, typeof(SiloHostOptions), errors);
         }
 
+        // Bound now, not when the silo resolves them, so a malformed value ends the start with one line.
+        var membership = builder.Configuration.GetSection(SiloHostOptions.MembershipSectionName);
+        membership.Get<ClusterMembershipOptions>();
+
         var dataDirectory = builder.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.DataDirectory)}"] ?? new BrokerOptions().DataDirectory;
-        builder.WebHost.UseUrls($"http://{host.Address}:{host.HttpPort}");
+        var address = host.ResolveAddress();
+        builder.WebHost.UseUrls($"http://{new IPEndPoint(host.ListenOnAnyAddress ? IPAddress.Any : address, host.HttpPort)}");
         builder.Services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.SectionName));
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection("OrleansMq:Storage"));
         builder.Services.AddOptions<ConsumerGroupOptions>().Bind(builder.Configuration.GetSection(ConsumerGroupOptions.SectionName));
@@ -46,18 +56,37 @@ public static class BrokerHost
                     silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, serviceId: host.ServiceId, clusterId: host.ClusterId);
                     silo.AddOrleansMqFileStateStorage(Path.Combine(dataDirectory, "state"));
                     break;
+                case ClusterMode.Postgres:
+                    silo.UsePostgresCluster(host, address);
+                    break;
                 default:
                     throw new OptionsValidationException(SiloHostOptions.SectionName, typeof(SiloHostOptions), [$"OrleansMq:Host:Mode {host.Mode} is not supported by this build."]);
             }
 
+            silo.Services.AddOptions<ClusterMembershipOptions>().Bind(membership);
             silo.AddOrleansMqBroker();
             silo.AddDashboard();
         });
 
         var app = builder.Build();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/dashboard/"));
         return app;
+    }
+
+    /// <summary>
+    /// Work that must finish before the silo starts: in cluster mode, creates or upgrades the PostgreSQL schema, so an
+    /// unreachable or misconfigured database ends the start here, with one line from <see cref="DescribeStartupFailure"/>.
+    /// </summary>
+    /// <exception cref="OrleansMqException">The database cannot be used (the message says why).</exception>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetService<PostgresSchemaGate>() is { } schema)
+        {
+            await schema.EnsureAsync(cancellationToken);
+        }
     }
 
     /// <summary>A one-line explanation for failures a user can fix (bad settings, a busy or corrupt data directory), else null.</summary>
@@ -65,6 +94,8 @@ public static class BrokerHost
     {
         OptionsValidationException e => string.Join(" ", e.Failures),
         OrleansMqException e => e.Message,
+        NpgsqlException e => "PostgreSQL: " + PostgresConnection.DescribeFailure(e),
+        InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
         CorruptLogException e => e.Message,
         ArgumentException e when e.Message.Contains("Options", StringComparison.Ordinal) => e.Message,
         IOException e when e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) => e.Message + " (another process uses one of the configured ports; see --silo-port, --gateway-port, --http-port)",

@@ -11,6 +11,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 try
 {
     var app = BrokerHost.Build(args);
+    await BrokerHost.PrepareAsync(app);
     await app.RunAsync();
     return 0;
 }

@@ -35,7 +35,6 @@ public sealed partial class MessageStore : IAsyncDisposable
     /// <summary>Bound on appends queued for the writer; callers beyond it wait (backpressure) instead of growing memory.</summary>
     private const int MaxPendingAppends = 16_384;
 
-    private static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(1);
 
     private readonly MessageStoreOptions _options;
     private readonly ILogger _logger;
@@ -86,7 +85,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             var recovered = new LogRecovery(_log, _queues, dispatcher, _checkpoint.Current, options, _logger).Run();
             _disk = new DiskMonitor(hooks?.DiskSpaceProbe ?? DriveDiskSpaceProbe.Instance, directory, options.MinFreeDiskBytes, _logger);
             var completer = new AppendCompleter(_slots, _instruments, _time);
-            _preparer = sync ? new SegmentPreparer(_log.Directory, _disk, _logger) : null;
+            _preparer = sync && options.PrepareSegments ? new SegmentPreparer(_log.Directory, _disk, _logger) : null;
             _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, _preparer, recovered.EndOffset, recovered.LastStoreTimestamp);
             _flusher = new FlushService(sync, _log, _writer, completer, _time, _logger, _instruments, hooks);
             _retention = new RetentionService(_log, _queues, _index, _disk, options, _time, _logger, _instruments, () => _writer.LastStoreTimestamp);
@@ -96,7 +95,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             WriteCheckpoint(clean: false);
             _writer.Start(_flusher);
             _flusher.Start();
-            StartTimers(hooks?.CheckpointInterval ?? DefaultCheckpointInterval);
+            StartTimers(hooks?.CheckpointInterval ?? options.CheckpointInterval);
             _logger.StoreOpened(directory, StoreId, _log.MinOffset, recovered.EndOffset, _log.Segments.Length, _queues.All.Count, options.FlushPolicy.ToString() ?? "", clock.ElapsedMilliseconds);
         }
         catch

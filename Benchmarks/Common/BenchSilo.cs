@@ -11,6 +11,7 @@ namespace OrleansMq.Benchmarks.Common;
 internal sealed class BenchSilo : IAsyncDisposable
 {
     private readonly Process _process;
+    private int _disposed;
 
     private BenchSilo(Process process, string dataDirectory, int gatewayPort, string log)
     {
@@ -81,6 +82,11 @@ internal sealed class BenchSilo : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

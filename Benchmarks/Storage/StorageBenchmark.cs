@@ -2,11 +2,11 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using OrleansMq.Benchmarks.Common;
 using OrleansMq.Storage;
 using OrleansMq.Storage.Codec;
 using OrleansMq.Storage.Configuration;
 using OrleansMq.Storage.Flush;
-using OrleansMq.Storage.Internal;
 
 namespace OrleansMq.Benchmarks.Storage;
 
@@ -51,7 +51,7 @@ internal static class StorageBenchmark
             string? readDirectory = null;
             foreach (var (policy, appenders, batch) in Runs())
             {
-                var disk = MeasureDisk(root, settings.DiskBytes);
+                var disk = DiskProbe.Measure(root, settings.DiskBytes);
                 var directory = Path.Combine(root, $"store-{results.Count}");
                 var keepForRead = !policy.IsSync && appenders == 64 && batch == 32;
                 var result = await RunAppendsAsync(directory, policy, appenders, batch, settings) with { DiskBytesPerSecond = disk };
@@ -67,7 +67,7 @@ internal static class StorageBenchmark
                 }
             }
 
-            var readDisk = MeasureDisk(root, settings.DiskBytes);
+            var readDisk = DiskProbe.Measure(root, settings.DiskBytes);
             var read = await MeasureReadAsync(readDirectory!) with { DiskBytesPerSecond = readDisk };
             Console.WriteLine($"disk (write {Format(settings.DiskBytes)} in 4 MiB blocks + fdatasync, before each run): min {results.Min(r => r.DiskBytesPerSecond) / 1e6:F0} MB/s, max {results.Max(r => r.DiskBytesPerSecond) / 1e6:F0} MB/s");
             Console.WriteLine();
@@ -109,30 +109,6 @@ internal static class StorageBenchmark
             }
 
             yield return (policy, 64, 32);
-        }
-    }
-
-    /// <summary>Sequential write bandwidth of the disk with fdatasync: large writes, then one sync, timed together.</summary>
-    private static double MeasureDisk(string directory, long bytes)
-    {
-        var path = Path.Combine(directory, "disk-bandwidth.tmp");
-        var block = new byte[4 << 20];
-        Random.Shared.NextBytes(block);
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, bytes);
-            var clock = Stopwatch.StartNew();
-            for (long offset = 0; offset < bytes; offset += block.Length)
-            {
-                RandomAccess.Write(handle, block.AsSpan(0, (int)Math.Min(block.Length, bytes - offset)), offset);
-            }
-
-            NativeMethods.FlushData(handle);
-            return bytes / clock.Elapsed.TotalSeconds;
-        }
-        finally
-        {
-            File.Delete(path);
         }
     }
 

@@ -60,6 +60,21 @@ internal static class WorkloadBenchmark
         PrintTable(results);
         var file = WriteJson(settings, results, disk);
         Console.Error.WriteLine($"results: {file}");
+        if (settings.Compare)
+        {
+            // Stop our broker first so the peers run on the same, otherwise idle machine.
+            await client.DisposeAsync();
+            if (silo is not null)
+            {
+                await silo.DisposeAsync();
+            }
+
+            if (await PeerComparison.RunPeersAsync(settings.PeerbenchDirectory, settings.Peers, settings.Rate) is { } peers)
+            {
+                Console.WriteLine(PeerComparison.Print(results, peers));
+            }
+        }
+
         Console.WriteLine(Summary(results));
         return 0;
     }

@@ -34,6 +34,15 @@ internal sealed record WorkloadSettings
 
     public long DiskBytes { get; init; } = 1L << 30;
 
+    /// <summary>Also run the peer brokers (shared/peerbench) and print ratios.</summary>
+    public bool Compare { get; init; }
+
+    /// <summary>The peerbench folder for <see cref="Compare"/>.</summary>
+    public string PeerbenchDirectory { get; init; } = DefaultPeerbench();
+
+    /// <summary>Peers to compare with.</summary>
+    public string Peers { get; init; } = "nats rabbit-quorum redis redis-always";
+
     /// <summary>Extra arguments for the silo (e.g. <c>--flush async:200ms</c>).</summary>
     public List<string> SiloArguments { get; init; } = [];
 
@@ -43,6 +52,8 @@ internal sealed record WorkloadSettings
           --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
           --gateway host:port --cluster-id id      use a running cluster instead of starting a silo
           --data DIR --out DIR --disk-bytes 1GiB     --silo-arg ARG (repeatable, passed to the silo)
+          --compare [--peerbench DIR] [--peers "nats rabbit-quorum redis redis-always"]
+                                                     also run the peer brokers and print OrleansMq / best peer
         """;
 
     public static WorkloadSettings? Parse(string[] args)
@@ -70,6 +81,9 @@ internal sealed record WorkloadSettings
                 case "--out" when value is not null: s = s with { OutputDirectory = value }; break;
                 case "--disk-bytes" when value is not null: s = s with { DiskBytes = ParseSize(value) }; break;
                 case "--silo-arg" when value is not null: s.SiloArguments.Add(value); break;
+                case "--compare": s = s with { Compare = true }; i--; break;
+                case "--peerbench" when value is not null: s = s with { PeerbenchDirectory = value }; break;
+                case "--peers" when value is not null: s = s with { Peers = value }; break;
                 default:
                     Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'");
                     return null;
@@ -88,6 +102,17 @@ internal sealed record WorkloadSettings
         }
 
         return s;
+    }
+
+    private static string DefaultPeerbench()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrleansMq.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return Path.GetFullPath(Path.Combine(directory?.FullName ?? ".", "..", "shared", "peerbench"));
     }
 
     private static double D(string text) => double.Parse(text, CultureInfo.InvariantCulture);

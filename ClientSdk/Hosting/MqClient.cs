@@ -23,6 +23,7 @@ public sealed class MqClient : IAsyncDisposable
     private readonly IHost? _ownedHost;
     private readonly ILoggerFactory _loggerFactory;
     private readonly Lazy<RouteCache> _routes;
+    private int _disposed;
 
     private MqClient(IClusterClient client, IHost? ownedHost, ILoggerFactory? loggerFactory)
     {
@@ -107,6 +108,11 @@ public sealed class MqClient : IAsyncDisposable
     /// <summary>Unsubscribes route observers and, when this client owns its connection, closes it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_routes.IsValueCreated)
         {
             await _routes.Value.DisposeAsync();

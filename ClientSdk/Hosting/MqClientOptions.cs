@@ -8,8 +8,18 @@ public sealed class MqClientOptions
     /// <summary>Configuration section.</summary>
     public const string SectionName = "OrleansMq:Client";
 
-    /// <summary>Gateway endpoints (<c>host:port</c>). Default the embedded broker, <c>127.0.0.1:30000</c>.</summary>
-    public IList<string> Gateways { get; set; } = ["127.0.0.1:30000"];
+    /// <summary>The gateway of an embedded broker, the default of <see cref="Gateways"/>.</summary>
+    public const string DefaultGateway = "127.0.0.1:30000";
+
+    /// <summary>Gateway endpoints (<c>host:port</c>). Default the embedded broker, <c>127.0.0.1:30000</c>. Not used when <see cref="ConnectionString"/> is set.</summary>
+    public IList<string> Gateways { get; set; } = [DefaultGateway];
+
+    /// <summary>
+    /// PostgreSQL connection string of a cluster in cluster mode. When set, the client reads the gateways of the cluster's
+    /// active brokers from its membership table (again every minute, so brokers that join are used) instead of using
+    /// <see cref="Gateways"/>. Default null: the static gateway list.
+    /// </summary>
+    public string? ConnectionString { get; set; }
 
     /// <summary>Cluster id; must match the brokers'. Default <c>orleansmq</c>.</summary>
     public string ClusterId { get; set; } = "orleansmq";
@@ -27,9 +37,21 @@ public sealed class MqClientOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Gateways is null || Gateways.Count == 0)
+        if (!string.IsNullOrWhiteSpace(ConnectionString))
         {
-            errors.Add("MqClientOptions.Gateways is empty; give at least one gateway as host:port (the broker's gateway port, default 30000).");
+            if (PostgresGatewayDiscovery.Validate(ConnectionString) is { } invalid)
+            {
+                errors.Add(invalid);
+            }
+
+            if (Gateways is { Count: > 0 } && !(Gateways.Count == 1 && Gateways[0] == DefaultGateway))
+            {
+                errors.Add("MqClientOptions.Gateways and MqClientOptions.ConnectionString are both set; give the static gateway list or the cluster's PostgreSQL database, not both.");
+            }
+        }
+        else if (Gateways is null || Gateways.Count == 0)
+        {
+            errors.Add("MqClientOptions.Gateways is empty; give at least one gateway as host:port (the broker's gateway port, default 30000), or MqClientOptions.ConnectionString of a cluster's PostgreSQL database.");
         }
         else
         {

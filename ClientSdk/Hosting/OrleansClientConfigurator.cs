@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Messaging;
 
 namespace OrleansMq.Client.Hosting;
 
@@ -16,15 +17,7 @@ internal static class OrleansClientConfigurator
         });
         client.Services.AddOptions<ClientMessagingOptions>().Configure<IOptions<MqClientOptions>>((messaging, mq) =>
             messaging.ResponseTimeout = mq.Value.ResponseTimeout);
-        client.UseStaticClustering((OptionsBuilder<StaticGatewayListProviderOptions> gateways) =>
-            gateways.Configure<IOptions<MqClientOptions>>((list, mq) =>
-            {
-                list.Gateways.Clear();
-                foreach (var endPoint in mq.Value.ResolveGateways())
-                {
-                    list.Gateways.Add(endPoint.ToGatewayUri());
-                }
-            }));
+        client.Services.AddSingleton<IGatewayListProvider, GatewayDiscovery>();
         client.UseConnectionRetryFilter<ConnectRetryFilter>();
     }
 

@@ -24,10 +24,10 @@ internal static class CommandLine
           --cluster <mode>        embedded (default) or postgres
           --connection <string>   PostgreSQL connection string (postgres mode)
           --cluster-id <id>       cluster id (default orleansmq)
-          --address <ip>          listen/advertise address (default 127.0.0.1)
+          --address <ip|host>     listen/advertise address (default 127.0.0.1)
           --silo-port <port>      silo-to-silo port (default 11111)
           --gateway-port <port>   client gateway port (default 30000)
-          --http-port <port>      dashboard/console/metrics port (default 8080)
+          --http-port <port>      dashboard, console, metrics and /health port (default 8080)
           --flush <policy>        sync (default) or async:<interval>, e.g. async:200ms
         Any key of appsettings.json can also be set as --Section:Key=value or ORLEANSMQ__SECTION__KEY.
         """;

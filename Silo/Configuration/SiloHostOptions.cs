@@ -1,3 +1,8 @@
+using System.Net;
+using System.Net.Sockets;
+using OrleansMq.Grains.Errors;
+using OrleansMq.Silo.Cluster;
+
 namespace OrleansMq.Silo.Configuration;
 
 /// <summary>Host settings of a broker silo (configuration section <c>OrleansMq:Host</c>).</summary>
@@ -5,6 +10,12 @@ public sealed class SiloHostOptions
 {
     /// <summary>Configuration section.</summary>
     public const string SectionName = "OrleansMq:Host";
+
+    /// <summary>
+    /// Configuration section bound to Orleans' <c>ClusterMembershipOptions</c> (failure detection: <c>ProbeTimeout</c>,
+    /// <c>NumMissedProbesLimit</c>, …), see docs/cluster.md.
+    /// </summary>
+    public const string MembershipSectionName = "OrleansMq:Membership";
 
     /// <summary>Cluster mode. Default <see cref="ClusterMode.Embedded"/>.</summary>
     public ClusterMode Mode { get; set; } = ClusterMode.Embedded;
@@ -15,8 +26,17 @@ public sealed class SiloHostOptions
     /// <summary>Service id: the identity of the deployment's durable state. Default <c>orleansmq</c>.</summary>
     public string ServiceId { get; set; } = "orleansmq";
 
-    /// <summary>Address to listen on and advertise to other silos. Default <c>127.0.0.1</c>.</summary>
+    /// <summary>
+    /// Address to listen on and advertise to other silos and clients: an IP address, or a host name resolved to its
+    /// first IPv4 address at start (e.g. a docker-compose service name). Default <c>127.0.0.1</c>.
+    /// </summary>
     public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// Listen on all interfaces (silo, gateway and HTTP ports) while advertising <see cref="Address"/>; for containers,
+    /// where the advertised address is the container's and health checks connect to 127.0.0.1. Default false.
+    /// </summary>
+    public bool ListenOnAnyAddress { get; set; }
 
     /// <summary>Silo-to-silo port. Default 11111.</summary>
     public int SiloPort { get; set; } = 11111;
@@ -49,9 +69,9 @@ public sealed class SiloHostOptions
             errors.Add("OrleansMq:Host:ServiceId is empty; give the service id shared by silos and clients.");
         }
 
-        if (!System.Net.IPAddress.TryParse(Address, out _))
+        if (string.IsNullOrWhiteSpace(Address) || Uri.CheckHostName(Address) == UriHostNameType.Unknown)
         {
-            errors.Add($"OrleansMq:Host:Address is '{Address}'; give an IP address such as 127.0.0.1.");
+            errors.Add($"OrleansMq:Host:Address is '{Address}'; give an IP address such as 127.0.0.1 or a host name.");
         }
 
         CheckPort(errors, "SiloPort", SiloPort);
@@ -66,8 +86,35 @@ public sealed class SiloHostOptions
         {
             errors.Add("OrleansMq:Host:ConnectionString is empty but Mode is Postgres; give a connection string such as 'Host=127.0.0.1;Port=5432;Database=orleansmq;Username=orleansmq;Password=…' (--connection).");
         }
+        else if (Mode == ClusterMode.Postgres && PostgresConnection.Validate(ConnectionString, "OrleansMq:Host:ConnectionString") is { } invalid)
+        {
+            errors.Add(invalid + " (--connection)");
+        }
 
         return errors;
+    }
+
+    /// <summary>The address to advertise: <see cref="Address"/> itself, or the first IPv4 address its host name resolves to.</summary>
+    /// <exception cref="OrleansMqException">The host name does not resolve.</exception>
+    public IPAddress ResolveAddress()
+    {
+        if (IPAddress.TryParse(Address, out var address))
+        {
+            return address;
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            addresses = Dns.GetHostAddresses(Address);
+        }
+        catch (SocketException e)
+        {
+            throw new OrleansMqException($"OrleansMq:Host:Address '{Address}' does not resolve: {e.Message}. Give an IP address or a resolvable host name (--address).", e);
+        }
+
+        return Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? (addresses.Length > 0 ? addresses[0] : throw new OrleansMqException($"OrleansMq:Host:Address '{Address}' resolves to no address (--address)."));
     }
 
     private static void CheckPort(List<string> errors, string name, int port)

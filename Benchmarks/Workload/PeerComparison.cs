@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace OrleansMq.Benchmarks.Workload;
+
+/// <summary>
+/// <c>workload --compare</c>: runs <c>shared/peerbench/run-peers.sh</c> (it installs and starts NATS JetStream, RabbitMQ
+/// and Redis Streams on loopback, runs W1-W3 against each and stops what it started) in the same session as the
+/// OrleansMq workloads, and prints OrleansMq / best peer for each workload.
+/// </summary>
+internal static class PeerComparison
+{
+    /// <summary>Runs the peers; returns their result lines, or null when the harness is missing or failed.</summary>
+    public static async Task<List<Dictionary<string, string>>?> RunPeersAsync(string peerbenchDirectory, string peers, int w2Rate)
+    {
+        var script = Path.Combine(peerbenchDirectory, "run-peers.sh");
+        if (!File.Exists(script))
+        {
+            Console.Error.WriteLine($"compare: {script} not found; pass --peerbench DIR (the shared/peerbench folder).");
+            return null;
+        }
+
+        var results = Path.Combine(Path.GetTempPath(), $"orleansmq-peers-{Guid.NewGuid():N}.txt");
+        var info = new ProcessStartInfo("bash") { UseShellExecute = false };
+        info.ArgumentList.Add(script);
+        info.Environment["PEERS"] = peers;
+        info.Environment["WORKLOADS"] = "W1 W2 W3";
+        info.Environment["W2_RATES"] = w2Rate.ToString(CultureInfo.InvariantCulture);
+        info.Environment["RESULTS"] = results;
+        Console.Error.WriteLine($"compare: running {script} for {peers} (this takes a while) ...");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start run-peers.sh.");
+        await process.WaitForExitAsync();
+        if (!File.Exists(results))
+        {
+            Console.Error.WriteLine($"compare: run-peers.sh exited with {process.ExitCode} and wrote no results.");
+            return null;
+        }
+
+        var lines = new List<Dictionary<string, string>>();
+        foreach (var line in await File.ReadAllLinesAsync(results))
+        {
+            if (line.StartsWith("peer=", StringComparison.Ordinal))
+            {
+                lines.Add(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(f => f.Split('=', 2))
+                    .Where(p => p.Length == 2)
+                    .GroupBy(p => p[0])
+                    .ToDictionary(g => g.Key, g => g.First()[1]));
+            }
+        }
+
+        Console.Error.WriteLine($"compare: peer results in {results}");
+        return lines;
+    }
+
+    /// <summary>Prints OrleansMq against the best peer of each workload; returns the summary line.</summary>
+    public static string Print(List<WorkloadResult> ours, List<Dictionary<string, string>> peers)
+    {
+        double? Ours(string name, string key) => ours.Find(r => r.Name == name) is { } r && r.Fields.Exists(f => f.Key == key) ? r[key] : null;
+        (string Peer, double Value)? Best(string workload, string key, bool higherIsBetter)
+        {
+            var candidates = peers
+                .Where(p => p.GetValueOrDefault("workload") == workload && p.GetValueOrDefault("status") == "ok"
+                    && double.TryParse(p.GetValueOrDefault(key), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                .Select(p => (Peer: p["peer"], Value: double.Parse(p[key], CultureInfo.InvariantCulture)))
+                .ToList();
+            return candidates.Count == 0 ? null : higherIsBetter ? candidates.MaxBy(c => c.Value) : candidates.MinBy(c => c.Value);
+        }
+
+        var rows = new (string Workload, string Key, bool HigherIsBetter, string Label)[]
+        {
+            ("W1", "msgs_per_s", true, "W1 msgs/s"),
+            ("W2", "e2e_p99_ms", false, "W2 e2e p99 ms"),
+            ("W3", "msgs_per_s", true, "W3 msgs/s"),
+        };
+        Console.WriteLine("| metric | OrleansMq | best peer | peer value | ratio (OrleansMq / peer; latency: peer / OrleansMq) |");
+        Console.WriteLine("|---|---|---|---|---|");
+        var summary = new List<string>();
+        foreach (var (workload, key, higher, label) in rows)
+        {
+            var mine = Ours(workload, key);
+            var best = Best(workload, key, higher);
+            var ratio = mine is null || best is null || mine == 0 ? double.NaN : higher ? mine.Value / best.Value.Value : best.Value.Value / mine.Value;
+            Console.WriteLine($"| {label} | {mine?.ToString("0.##", CultureInfo.InvariantCulture) ?? "NA"} | {best?.Peer ?? "NA"} | {best?.Value.ToString("0.##", CultureInfo.InvariantCulture) ?? "NA"} | {ratio.ToString("0.00", CultureInfo.InvariantCulture)} |");
+            summary.Add($"{workload}_ratio={ratio.ToString("0.00", CultureInfo.InvariantCulture)}");
+        }
+
+        return "compare: " + string.Join(' ', summary);
+    }
+}
