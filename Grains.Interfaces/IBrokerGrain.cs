@@ -48,4 +48,12 @@ public interface IBrokerGrain : IGrainWithStringKey
     /// <summary>Records of a topic with a client unique key.</summary>
     [Alias("QueryByUniqueKey")]
     Task<StoredMessageData[]> QueryByUniqueKeyAsync(string topic, string uniqueKey);
+
+    /// <summary>
+    /// Records of one queue stored within [begin, end] (Unix ms, inclusive), oldest first, at most
+    /// <paramref name="maxResults"/>: found by the queue's time index, then read forward.
+    /// </summary>
+    /// <exception cref="Errors.InvalidRequestException">Bad topic or queue id, begin after end, or <paramref name="maxResults"/> outside 1..1024.</exception>
+    [Alias("QueryByTime")]
+    Task<StoredMessageData[]> QueryByTimeAsync(string topic, int queueId, long beginTimestamp, long endTimestamp, int maxResults);
 }

@@ -35,7 +35,6 @@ public sealed partial class MessageStore : IAsyncDisposable
     /// <summary>Bound on appends queued for the writer; callers beyond it wait (backpressure) instead of growing memory.</summary>
     private const int MaxPendingAppends = 16_384;
 
-    private static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(1);
 
     private readonly MessageStoreOptions _options;
     private readonly ILogger _logger;
@@ -96,7 +95,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             WriteCheckpoint(clean: false);
             _writer.Start(_flusher);
             _flusher.Start();
-            StartTimers(hooks?.CheckpointInterval ?? DefaultCheckpointInterval);
+            StartTimers(hooks?.CheckpointInterval ?? options.CheckpointInterval);
             _logger.StoreOpened(directory, StoreId, _log.MinOffset, recovered.EndOffset, _log.Segments.Length, _queues.All.Count, options.FlushPolicy.ToString() ?? "", clock.ElapsedMilliseconds);
         }
         catch

@@ -121,7 +121,7 @@ internal static class WorkloadBenchmark
             ["settings"] = settings,
             ["results"] = results.ToDictionary(r => r.Name, r => r.Fields.ToDictionary(f => f.Key, f => f.Value)),
         };
-        File.WriteAllText(file, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(file, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return file;
     }
 }

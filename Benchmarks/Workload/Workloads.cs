@@ -135,7 +135,7 @@ internal sealed class Workloads(MqClient client, WorkloadSettings settings, CpuM
             return Task.FromResult(ConsumeConcurrentlyStatus.ConsumeSuccess);
         });
         await consumer.StartAsync();
-        await WaitAsync(() => consumer.AssignedQueues.Count == 17, TimeSpan.FromSeconds(30), "the W2 consumer to hold its 16 queues and its retry queue");
+        await WaitAsync(() => consumer.AssignedQueues.Count(q => q.Topic == topic) == 16, TimeSpan.FromSeconds(30), "the W2 consumer to hold the topic's 16 queues");
 
         await using var producer = client.CreateProducer();
         var slots = new SemaphoreSlim(settings.InFlight, settings.InFlight);

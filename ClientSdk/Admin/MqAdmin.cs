@@ -5,6 +5,7 @@ using OrleansMq.Grains.Consumers;
 using OrleansMq.Grains.Errors;
 using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Routing;
+using OrleansMq.Grains.Transactions;
 using OrleansMq.Storage.Codec;
 
 namespace OrleansMq.Client.Admin;
@@ -118,6 +119,82 @@ public sealed partial class MqAdmin
         return FanOutAsync(topic, broker => broker.QueryByKeyAsync(topic, key, maxResults, from, to), maxResults);
     }
 
+    /// <summary>
+    /// Messages of one queue stored within [<paramref name="begin"/>, <paramref name="end"/>] (inclusive), oldest first,
+    /// at most <paramref name="maxResults"/>: the queue's offset at <paramref name="begin"/> is found by binary search
+    /// over store times, then the queue is read forward until <paramref name="end"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Begin after end, or <paramref name="maxResults"/> outside 1..1024.</exception>
+    public async Task<IReadOnlyList<ReceivedMessage>> FindMessagesByTimeAsync(MessageQueue queue, DateTimeOffset begin, DateTimeOffset end, int maxResults = 32)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ValidateTimeRange(begin, end, maxResults);
+        var found = await _client.GetGrain<IBrokerGrain>(queue.Broker)
+            .QueryByTimeAsync(queue.Topic, queue.QueueId, begin.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), maxResults);
+        return found.Select(ReceivedMessage.FromData).ToList();
+    }
+
+    /// <summary>
+    /// Messages of every queue of a topic stored within [<paramref name="begin"/>, <paramref name="end"/>] (inclusive),
+    /// oldest first (by store time, then queue and offset), at most <paramref name="maxResults"/>. Queues of a broker
+    /// that is down are skipped.
+    /// </summary>
+    /// <exception cref="ArgumentException">Begin after end, or <paramref name="maxResults"/> outside 1..1024.</exception>
+    /// <exception cref="TopicNotFoundException">No such topic.</exception>
+    public async Task<IReadOnlyList<ReceivedMessage>> FindMessagesByTimeAsync(string topic, DateTimeOffset begin, DateTimeOffset end, int maxResults = 32)
+    {
+        ValidateTimeRange(begin, end, maxResults);
+        var route = await Route(topic).GetRouteAsync() ?? throw new TopicNotFoundException(topic);
+        var from = begin.ToUnixTimeMilliseconds();
+        var to = end.ToUnixTimeMilliseconds();
+        var found = new List<ReceivedMessage>();
+        foreach (var queue in route.Queues)
+        {
+            try
+            {
+                foreach (var data in await _client.GetGrain<IBrokerGrain>(queue.Broker).QueryByTimeAsync(topic, queue.QueueId, from, to, maxResults))
+                {
+                    found.Add(ReceivedMessage.FromData(data));
+                }
+            }
+            catch (BrokerUnavailableException)
+            {
+                // A dead broker's messages cannot be found now; the others still answer.
+            }
+        }
+
+        return found.OrderBy(m => m.StoreTimestamp).ThenBy(m => m.QueueId).ThenBy(m => m.QueueOffset).Take(maxResults).ToList();
+    }
+
+    /// <summary>
+    /// Commits or rolls back a pending transaction by its id (<see cref="Transactions.TransactionSendResult.TransactionId"/>),
+    /// as an operator resolving a transaction whose producers are gone.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a message id, an unknown broker, or a state other than Commit or Rollback.</exception>
+    public async Task<EndTransactionResult> EndTransactionAsync(string transactionId, LocalTransactionState state)
+    {
+        if (state is not (LocalTransactionState.Commit or LocalTransactionState.Rollback))
+        {
+            throw new ArgumentException($"A transaction is ended with Commit or Rollback; {state} is not an outcome.", nameof(state));
+        }
+
+        var (broker, id) = await LocateAsync(transactionId);
+        return broker is null
+            ? throw new ArgumentException($"No broker with the store id of transaction '{transactionId}' is registered.", nameof(transactionId))
+            : await _client.GetGrain<ITransactionCoordinatorGrain>(broker).EndTransactionAsync(new EndTransactionRequest(id.LogOffset, state, ProducerGroup: null));
+    }
+
+    /// <summary>Half messages waiting for their outcome on a broker.</summary>
+    public Task<int> GetPendingTransactionCountAsync(string broker) => _client.GetGrain<ITransactionCoordinatorGrain>(broker).GetPendingCountAsync();
+
+    /// <summary>The live transaction producers of a producer group (those brokers can ask to check back transactions).</summary>
+    /// <exception cref="ArgumentException">Invalid group name.</exception>
+    public async Task<IReadOnlyList<ProducerInfo>> DescribeProducerGroupAsync(string group)
+    {
+        Grains.Naming.NameValidator.ThrowIfInvalidGroup(group, nameof(group));
+        return await _client.GetGrain<IProducerGroupGrain>(group).DescribeAsync();
+    }
+
     /// <summary>Every consumer group that ever had a member.</summary>
     public async Task<IReadOnlyList<string>> ListGroupsAsync() => await _client.GetGrain<IConsumerGroupRegistryGrain>(0).ListAsync();
 
@@ -161,6 +238,19 @@ public sealed partial class MqAdmin
         }
 
         return found.OrderByDescending(m => m.StoreTimestamp).Take(maxResults).ToList();
+    }
+
+    private static void ValidateTimeRange(DateTimeOffset begin, DateTimeOffset end, int maxResults)
+    {
+        if (begin > end)
+        {
+            throw new ArgumentException($"The time range begins at {begin:O}, after its end {end:O}; give the earlier time first.", nameof(begin));
+        }
+
+        if (maxResults is < 1 or > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxResults), maxResults, "A time range query returns 1 to 1024 messages.");
+        }
     }
 
     private ITopicRouteGrain Route(string topic) => _client.GetGrain<ITopicRouteGrain>(topic);

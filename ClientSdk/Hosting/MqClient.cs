@@ -7,6 +7,7 @@ using OrleansMq.Client.Admin;
 using OrleansMq.Client.Consuming;
 using OrleansMq.Client.Producing;
 using OrleansMq.Client.Routing;
+using OrleansMq.Client.Transactions;
 
 namespace OrleansMq.Client.Hosting;
 
@@ -85,6 +86,15 @@ public sealed class MqClient : IAsyncDisposable
     /// <exception cref="ArgumentException">Invalid options.</exception>
     public Producer CreateProducer(ProducerOptions? options = null) =>
         new(ClusterClient, Routes, options ?? new ProducerOptions(), _loggerFactory.CreateLogger<Producer>());
+
+    /// <summary>
+    /// Creates a transaction producer in its own producer group (<see cref="ProducerOptions.ProducerGroup"/>); call
+    /// <see cref="TransactionProducer.StartAsync"/> before sending.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">No listener.</exception>
+    /// <exception cref="ArgumentException">Invalid options, or the default producer group.</exception>
+    public TransactionProducer CreateTransactionProducer(ProducerOptions options, ITransactionListener listener) =>
+        new(ClusterClient, Routes, options, listener, _loggerFactory.CreateLogger<TransactionProducer>());
 
     /// <summary>Creates a pull consumer.</summary>
     public PullConsumer CreatePullConsumer(PullConsumerOptions? options = null) =>

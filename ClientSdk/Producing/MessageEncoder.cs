@@ -87,22 +87,29 @@ internal static class MessageEncoder
             properties.Add(new(Names.DelayLevel, message.DelayLevel.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
+        // An idempotent producer adds its sequence property when the batch is written: keep room for it.
+        var reserved = options.EnableIdempotence ? SequenceProperty.MaxEncodedSize : 0;
+        var limit = options.MaxPropertiesSize - reserved;
         var size = EstimateSize(properties);
-        if (size > options.MaxPropertiesSize)
+        if (size > limit)
         {
             throw new ArgumentException(
-                $"The properties of the message for topic '{message.Topic}' take {size} bytes encoded; at most {options.MaxPropertiesSize} bytes are allowed.", nameof(message));
+                $"The properties of the message for topic '{message.Topic}' take {size} bytes encoded; at most {DescribeLimit(options, reserved)} bytes are allowed.", nameof(message));
         }
 
         var encoded = MessageProperties.Encode(properties);
-        if (encoded.Length > options.MaxPropertiesSize)
+        if (encoded.Length > limit)
         {
             throw new ArgumentException(
-                $"The properties of the message for topic '{message.Topic}' take {encoded.Length} bytes encoded; at most {options.MaxPropertiesSize} bytes are allowed.", nameof(message));
+                $"The properties of the message for topic '{message.Topic}' take {encoded.Length} bytes encoded; at most {DescribeLimit(options, reserved)} bytes are allowed.", nameof(message));
         }
 
         return encoded;
     }
+
+    private static string DescribeLimit(ProducerOptions options, int reserved) => reserved == 0
+        ? $"{options.MaxPropertiesSize}"
+        : $"{options.MaxPropertiesSize - reserved} ({options.MaxPropertiesSize}, ProducerOptions.MaxPropertiesSize, less {reserved} for the idempotent producer's sequence)";
 
     /// <summary>A lower bound of the encoded size (every character takes at least one UTF-8 byte), so a huge property set is refused without encoding it.</summary>
     private static long EstimateSize(List<KeyValuePair<string, string>> properties)

@@ -16,8 +16,10 @@ namespace OrleansMq.Client.Producing;
 /// and retried on another broker when a broker fails (at most <see cref="ProducerOptions.RetryTimes"/> times).
 /// </summary>
 /// <remarks>
-/// Thread-safe; share one producer per process. Delivery is at-least-once: a retry after a timeout may store a
-/// message twice (same unique key). Sends wait while <see cref="ProducerOptions.MaxInFlightMessages"/> or
+/// Thread-safe; share one producer per process. With <see cref="ProducerOptions.EnableIdempotence"/> (the default) a
+/// queue stores each batch at most once, so a retry after a lost acknowledgement does not duplicate it; a message
+/// moved to another broker after its broker failed may still be stored twice (same unique key), as it always may
+/// without idempotence. Sends wait while <see cref="ProducerOptions.MaxInFlightMessages"/> or
 /// <see cref="ProducerOptions.MaxInFlightBytes"/> are reached (backpressure).
 /// </remarks>
 public sealed partial class Producer : IAsyncDisposable
@@ -47,10 +49,17 @@ public sealed partial class Producer : IAsyncDisposable
         _logger = logger;
         _limiter = new InFlightLimiter(options.MaxInFlightMessages, options.MaxInFlightBytes);
         _faults = new BrokerFaultTracker(options.BrokerFaultBackoff, _time);
+        ProducerId = options.EnableIdempotence ? NewProducerId() : 0;
     }
 
     /// <summary>The producer's settings.</summary>
     public ProducerOptions Options { get; }
+
+    /// <summary>
+    /// Idempotent producer: this producer's id, a random non-zero 64-bit number (2^-64 collision odds per pair of
+    /// producers writing the same queue); 0 when <see cref="ProducerOptions.EnableIdempotence"/> is off.
+    /// </summary>
+    public long ProducerId { get; }
 
     /// <summary>Messages accepted and not yet acknowledged.</summary>
     public int InFlightMessages => _limiter.InFlightMessages;
@@ -234,6 +243,14 @@ public sealed partial class Producer : IAsyncDisposable
                 // Our route is stale: refresh it, then retry (the retry reads the refreshed route).
                 _ = RefreshThenRetryAsync(batch, queue, error);
                 return;
+            case SendStatus.OutOfOrderSequence:
+                // Nothing was stored; the queue sender resyncs its next batch, so the retry may even use this queue.
+                foreach (var send in batch)
+                {
+                    Retry(send, avoidBroker: null, error);
+                }
+
+                return;
             case SendStatus.ServiceUnavailable or SendStatus.DiskFull or SendStatus.StoreError:
                 _faults.MarkFailed(queue.Broker);
                 foreach (var send in batch)
@@ -273,6 +290,30 @@ public sealed partial class Producer : IAsyncDisposable
         {
             Retry(send, queue.Broker, wrapped);
         }
+    }
+
+    /// <summary>Idempotence: an attempt failed after the queue may have stored it, so it was sent again to the same queue.</summary>
+    internal void OnBatchSentAgain(QueueSender sender, int count, Exception exception) =>
+        LogBatchSentAgain(sender.Queue.ToString(), count, exception.GetType().Name, exception.Message);
+
+    /// <summary>
+    /// Failures after which the broker may or may not have stored the batch: the request may have been processed and only
+    /// the answer lost. A broker that is not a cluster member, or a message Orleans rejected, means it was not processed.
+    /// </summary>
+    internal static bool IsAmbiguous(Exception exception) => exception is TimeoutException
+        or OperationCanceledException
+        or SiloUnavailableException
+        or ConnectionFailedException;
+
+    private static long NewProducerId()
+    {
+        long id;
+        do
+        {
+            id = BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        }
+        while (id == 0);
+        return id;
     }
 
     /// <summary>Failures where another broker may well succeed (RocketMQ retries these on another broker).</summary>
@@ -408,4 +449,7 @@ public sealed partial class Producer : IAsyncDisposable
 
     [LoggerMessage(4, LogLevel.Warning, "Producer stopped with {Count} messages still unacknowledged after {Bound}")]
     private partial void LogDrainTimedOut(int count, TimeSpan bound);
+
+    [LoggerMessage(5, LogLevel.Debug, "Batch of {Count} messages to {Queue} may have been stored ({Error}: {Message}); sending it again to the same queue")]
+    private partial void LogBatchSentAgain(string queue, int count, string error, string message);
 }

@@ -12,22 +12,33 @@ namespace OrleansMq.Client.Producing;
 /// group commit on the broker. With <see cref="ProducerOptions.Linger"/> zero a batch leaves as soon as the queue
 /// has a free in-flight slot, so batch size adapts to load (natural batching).
 /// </summary>
-/// <remarks>Thread-safe; the lock guards only the pending list and counters, never I/O.</remarks>
+/// <remarks>
+/// Thread-safe; the lock guards only the pending list and counters, never I/O. With idempotence on, the sequence
+/// fields are used only by the send loop, which runs one batch at a time (<c>MaxInFlightBatchesPerQueue</c> = 1).
+/// </remarks>
 internal sealed class QueueSender
 {
     private readonly Producer _producer;
     private readonly IMessageQueueGrain _grain;
     private readonly ProducerOptions _options;
     private readonly Lock _gate = new();
+    private readonly long _producerId;
     private List<PendingSend> _pending = [];
     private int _pendingBytes;
     private int _inFlight;
     private bool _lingering;
 
+    // Idempotence: the next sequence in this queue, and whether the previous batch was not fully acknowledged (its
+    // sequences may never have been stored, so the next batch tells the queue to accept the gap).
+    private long _nextSequence;
+    private bool _resync;
+    private byte[] _scratch = [];
+
     public QueueSender(Producer producer, IClusterClient client, MessageQueue queue, ProducerOptions options)
     {
         _producer = producer;
         _options = options;
+        _producerId = producer.ProducerId;
         Queue = queue;
         _grain = client.GetGrain<IMessageQueueGrain>(new QueueKey(queue.Broker, queue.Topic, queue.QueueId).ToString());
     }
@@ -128,38 +139,118 @@ internal sealed class QueueSender
     private async Task SendBatchAsync(List<PendingSend> batch)
     {
         AppendResponse response;
-        using (var buffer = new PooledBufferWriter(EstimateSize(batch)))
+        var idempotent = _producerId != 0;
+        using (var buffer = new PooledBufferWriter(EstimateSize(batch, idempotent)))
         {
             var scheduled = false;
-            foreach (var send in batch)
+            var baseSequence = _nextSequence;
+            for (var i = 0; i < batch.Count; i++)
             {
-                MessageBatchWriter.Write(buffer, send.BornTimestamp, send.Flags, send.Properties, send.Body.Span);
+                var send = batch[i];
+                if (idempotent)
+                {
+                    WriteWithSequence(buffer, send, baseSequence + i);
+                }
+                else
+                {
+                    MessageBatchWriter.Write(buffer, send.BornTimestamp, send.Flags, send.Properties, send.Body.Span);
+                }
+
                 scheduled |= (send.Flags & MessageFlags.Scheduled) != 0;
             }
 
-            using var timeout = new CancellationTokenSource(_options.SendTimeout);
-            try
+            // Sequences are never reused, even when the batch fails: a late attempt of it then can never be taken for a later batch.
+            _nextSequence += idempotent ? batch.Count : 0;
+            var request = idempotent
+                ? new AppendRequest(buffer.WrittenMemory, batch.Count, scheduled, _producerId, baseSequence, _resync)
+                : new AppendRequest(buffer.WrittenMemory, batch.Count, scheduled);
+            var sentAgain = false;
+            while (true)
             {
-                // The pooled buffer goes back only after the call completes: by then Orleans has serialized the request
-                // (remote broker) or the store has finished with it (co-hosted), and neither keeps it.
-                response = await _grain.AppendAsync(new AppendRequest(buffer.WrittenMemory, batch.Count, scheduled), timeout.Token);
-            }
-            catch (Exception e)
-            {
-                _producer.OnBatchFailed(this, batch, e);
-                return;
+                using var timeout = new CancellationTokenSource(_options.SendTimeout);
+                try
+                {
+                    // The pooled buffer goes back only after the call completes: by then Orleans has serialized the request
+                    // (remote broker) or the store has finished with it (co-hosted), and neither keeps it.
+                    response = await _grain.AppendAsync(request, timeout.Token);
+                    break;
+                }
+                catch (Exception e) when (idempotent && !sentAgain && Producer.IsAmbiguous(e) && HasAttemptsLeft(batch))
+                {
+                    // The queue may have stored the batch: send it again unchanged; a duplicate is answered with the original results.
+                    sentAgain = true;
+                    foreach (var send in batch)
+                    {
+                        send.Attempt++;
+                    }
+
+                    _producer.OnBatchSentAgain(this, batch.Count, e);
+                }
+                catch (Exception e)
+                {
+                    _resync = idempotent;
+                    _producer.OnBatchFailed(this, batch, e);
+                    return;
+                }
             }
         }
 
+        _resync = idempotent && !AllStored(response, batch.Count);
         _producer.OnBatchCompleted(this, batch, response);
     }
 
-    private static int EstimateSize(List<PendingSend> batch)
+    /// <summary>Writes an entry whose properties end with this producer's sequence property (no allocation once the scratch buffer has grown).</summary>
+    private void WriteWithSequence(PooledBufferWriter buffer, PendingSend send, long sequence)
     {
+        var length = send.Properties.Length;
+        if (_scratch.Length < length + SequenceProperty.MaxEncodedSize)
+        {
+            _scratch = new byte[Math.Max(256, length + SequenceProperty.MaxEncodedSize)];
+        }
+
+        send.Properties.CopyTo(_scratch, 0);
+        length += SequenceProperty.Write(_scratch.AsSpan(length), _producerId, sequence);
+        MessageBatchWriter.Write(buffer, send.BornTimestamp, send.Flags, _scratch.AsSpan(0, length), send.Body.Span);
+    }
+
+    private bool HasAttemptsLeft(List<PendingSend> batch)
+    {
+        foreach (var send in batch)
+        {
+            if (!send.Oneway && send.Attempt < _options.RetryTimes)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AllStored(AppendResponse response, int count)
+    {
+        if (response.Messages.Length != count)
+        {
+            return false;
+        }
+
+        foreach (var message in response.Messages)
+        {
+            if (message.Status is not (SendStatus.Ok or SendStatus.FlushDiskTimeout))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int EstimateSize(List<PendingSend> batch, bool idempotent)
+    {
+        var perEntry = MessageBatchWriter.EntryHeaderSize + (idempotent ? SequenceProperty.MaxEncodedSize : 0) + 8;
         var size = 0;
         foreach (var send in batch)
         {
-            size += send.Size + 32;
+            size += send.Size + perEntry;
         }
 
         return size;

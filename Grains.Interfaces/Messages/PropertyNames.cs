@@ -51,10 +51,23 @@ public static class PropertyNames
     /// <summary>Kind of a timer control record (<c>done</c> or <c>cancel</c>).</summary>
     public const string TimerControl = "TIMER_CONTROL";
 
+    /// <summary>Idempotent producer: the producer id and the message's sequence in its queue (<see cref="SequenceProperty"/>).</summary>
+    public const string ProducerSequence = "PSEQ";
+
+    /// <summary>Member id of the producer that prepared a transactional half message (broker bookkeeping).</summary>
+    public const string TransactionProducer = "TRAN_PRODUCER";
+
+    /// <summary>Scheduling-clock time a half message was prepared, Unix ms (broker bookkeeping).</summary>
+    public const string TransactionPreparedAt = "TRAN_PREPARED_MS";
+
+    /// <summary>Kind of a transaction op marker (<c>commit</c>, <c>rollback</c>, <c>discard</c>, <c>check</c>).</summary>
+    public const string TransactionOp = "TRAN_OP";
+
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
         Tags, Keys, UniqueKey, ProducerGroup, DelayLevel, DeliverTime, RealTopic, RealQueueId, ReconsumeTimes,
         MaxReconsumeTimes, OriginMessageId, RetryTopic, TransactionPrepared, ShardingKey, TimerControl,
+        ProducerSequence, TransactionProducer, TransactionPreparedAt, TransactionOp,
     };
 
     /// <summary>True for names users may not set as plain properties.</summary>

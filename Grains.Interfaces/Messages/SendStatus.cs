@@ -39,4 +39,16 @@ public enum SendStatus
 
     /// <summary>The queue is not (or no longer) owned by this broker; refresh the route.</summary>
     QueueNotOwned = 11,
+
+    /// <summary>
+    /// Idempotent producer: the batch's sequence does not follow the last one the queue stored from this producer
+    /// (a gap or an overlap); nothing was stored.
+    /// </summary>
+    OutOfOrderSequence = 12,
+
+    /// <summary>
+    /// Idempotent producer: the queue already stored this batch, but no longer remembers its results; nothing was
+    /// stored again.
+    /// </summary>
+    DuplicateSequence = 13,
 }

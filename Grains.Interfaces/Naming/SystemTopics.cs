@@ -18,6 +18,12 @@ public static class SystemTopics
     /// <summary>Broker-local topic of pending delay and timer messages (queue 0) and their done/cancel markers (queue 1).</summary>
     public const string Timer = SystemPrefix + "TIMER";
 
+    /// <summary>Broker-local topic of transactional half messages (queue 0), invisible to consumers until committed.</summary>
+    public const string TransactionHalf = SystemPrefix + "TRANS_HALF_TOPIC";
+
+    /// <summary>Broker-local topic of transaction op markers (queue 0): commit, rollback, discard and check records.</summary>
+    public const string TransactionOp = SystemPrefix + "TRANS_OP_HALF_TOPIC";
+
     /// <summary>Human-readable list of the reserved names for error messages.</summary>
     public const string Describe = "'%RETRY%…', '%DLQ%…', 'RMQ_SYS_…', 'SCHEDULE_TOPIC_XXXX'";
 

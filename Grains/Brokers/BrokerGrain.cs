@@ -1,9 +1,13 @@
 using Orleans.Concurrency;
 using Orleans.Placement;
 using OrleansMq.Grains.Consumers;
+using OrleansMq.Grains.Errors;
 using OrleansMq.Grains.Messages;
+using OrleansMq.Grains.Naming;
 using OrleansMq.Grains.Placement;
 using OrleansMq.Grains.Scheduling;
+using OrleansMq.Storage;
+using OrleansMq.Storage.Codec;
 using OrleansMq.Storage.Flush;
 
 namespace OrleansMq.Grains.Brokers;
@@ -12,6 +16,12 @@ namespace OrleansMq.Grains.Brokers;
 [BrokerPinnedPlacement, Immovable, Reentrant]
 internal sealed class BrokerGrain(BrokerStore brokerStore, TimerService timers, IClusterMembershipService membership) : Grain, IBrokerGrain
 {
+    /// <summary>Most messages one time range query returns (RocketMQ's dashboard pages by a few hundred).</summary>
+    private const int MaxTimeQueryResults = 1024;
+
+    /// <summary>Most bytes of records one time range query returns, so an answer fits comfortably in one grain response.</summary>
+    private const int MaxTimeQueryBytes = 16 * 1024 * 1024;
+
     public Task<BrokerStatus> GetStatusAsync()
     {
         var store = brokerStore.Store;
@@ -94,6 +104,69 @@ internal sealed class BrokerGrain(BrokerStore brokerStore, TimerService timers, 
 
     public Task<StoredMessageData[]> QueryByUniqueKeyAsync(string topic, string uniqueKey) =>
         Task.FromResult(Convert(brokerStore.Store.QueryByUniqueKey(topic, uniqueKey)));
+
+    public Task<StoredMessageData[]> QueryByTimeAsync(string topic, int queueId, long beginTimestamp, long endTimestamp, int maxResults)
+    {
+        if (NameValidator.ValidateTopic(topic, allowSystem: true) is { } error)
+        {
+            throw new InvalidRequestException(error);
+        }
+
+        if (queueId < 0)
+        {
+            throw new InvalidRequestException($"Queue id {queueId} is negative; queue ids start at 0.");
+        }
+
+        if (beginTimestamp > endTimestamp)
+        {
+            throw new InvalidRequestException($"The time range begins at {beginTimestamp} and ends at {endTimestamp} (Unix ms); the beginning must not be after the end.");
+        }
+
+        if (maxResults is < 1 or > MaxTimeQueryResults)
+        {
+            throw new InvalidRequestException($"maxResults is {maxResults}; a time range query returns 1 to {MaxTimeQueryResults} messages.");
+        }
+
+        var store = brokerStore.Store;
+        var result = new List<StoredMessageData>();
+        var offset = store.GetQueueOffsetByTime(topic, queueId, beginTimestamp);
+        long bytes = 0;
+        while (result.Count < maxResults && bytes < MaxTimeQueryBytes)
+        {
+            var read = store.Read(topic, queueId, offset, maxResults - result.Count, (int)Math.Max(1, MaxTimeQueryBytes - bytes));
+            if (read.Status == ReadStatus.OffsetTooSmall && read.NextQueueOffset > offset)
+            {
+                offset = read.NextQueueOffset; // Retention removed the oldest part meanwhile.
+                continue;
+            }
+
+            if (read.Status != ReadStatus.Found)
+            {
+                break;
+            }
+
+            var position = 0;
+            while (position < read.Records.Length)
+            {
+                var message = StoredMessage.From(read.Records[position..], store.StoreId);
+                position += message.StoredSize;
+                if (message.StoreTimestamp > endTimestamp || result.Count >= maxResults)
+                {
+                    return Task.FromResult(result.ToArray());
+                }
+
+                if (message.StoreTimestamp >= beginTimestamp)
+                {
+                    result.Add(StoredMessageData.From(message, brokerStore.BrokerName));
+                    bytes += message.StoredSize;
+                }
+            }
+
+            offset = read.NextQueueOffset;
+        }
+
+        return Task.FromResult(result.ToArray());
+    }
 
     private StoredMessageData[] Convert(IReadOnlyList<Storage.Codec.StoredMessage> messages)
     {

@@ -30,6 +30,7 @@ internal sealed class RetryRouter(MessageStore store, IGrainFactory grainFactory
         properties.Remove(PropertyNames.DeliverTime);
         properties.Remove(PropertyNames.RealTopic);
         properties.Remove(PropertyNames.RealQueueId);
+        properties.Remove(PropertyNames.ProducerSequence);
 
         var deadLetter = request.DeadLetter || next > request.MaxReconsumeTimes;
         var flags = message.Flags & ~MessageFlags.Scheduled;
@@ -66,6 +67,7 @@ internal sealed class RetryRouter(MessageStore store, IGrainFactory grainFactory
 
         properties.Remove(PropertyNames.ReconsumeTimes);
         properties.Remove(PropertyNames.DelayLevel);
+        properties.Remove(PropertyNames.ProducerSequence);
         var route = await grainFactory.GetGrain<ITopicRouteGrain>(original).GetRouteAsync()
             ?? throw new TopicNotFoundException(original, "The dead-lettered message's original topic was deleted.");
         var id = await AppendAsync(route, original, message, message.Flags & ~MessageFlags.Scheduled, properties, scheduled: false);

@@ -12,6 +12,7 @@ using OrleansMq.Grains.Hosting;
 using OrleansMq.Grains.Persistence;
 using OrleansMq.Grains.Placement;
 using OrleansMq.Grains.Scheduling;
+using OrleansMq.Grains.Transactions;
 using OrleansMq.Storage.Configuration;
 
 namespace OrleansMq.Hosting;
@@ -73,6 +74,12 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton(sp => new SchedulingClock(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<TimerService>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TimerService>());
+        services.AddOptions<TransactionOptions>().BindConfiguration(TransactionOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransactionOptions>, TransactionOptionsValidator>());
+        services.TryAddSingleton<TransactionService>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TransactionService>());
+        services.AddOptions<IdempotenceOptions>().BindConfiguration(IdempotenceOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotenceOptions>, IdempotenceOptionsValidator>());
         services.TryAddSingleton<BrokerRegistration>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerRegistration>());
         builder.AddPlacementDirector<BrokerPinnedPlacement, BrokerPinnedPlacementDirector>();

@@ -24,6 +24,7 @@ internal sealed partial class MessageQueueGrain(
     BrokerStore brokerStore,
     TimerService timers,
     IOptions<BrokerOptions> options,
+    IOptions<IdempotenceOptions> idempotence,
     TimeProvider timeProvider,
     ILogger<MessageQueueGrain> logger) : Grain, IMessageQueueGrain
 {
@@ -42,19 +43,26 @@ internal sealed partial class MessageQueueGrain(
         _route = await GrainFactory.GetGrain<ITopicRouteGrain>(_key.Topic).GetRouteAsync();
     }
 
-    public async Task<AppendResponse> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
+    public Task<AppendResponse> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
     {
         var store = brokerStore.TryGetStore();
         if (store is null)
         {
-            return Refuse(SendStatus.ServiceUnavailable, 0, $"Broker '{_key.Broker}' is starting or stopping.");
+            return Task.FromResult(Refuse(SendStatus.ServiceUnavailable, 0, $"Broker '{_key.Broker}' is starting or stopping."));
         }
 
         if (CheckRoute(TopicPermission.Write) is { } refusal)
         {
-            return Refuse(refusal.Status, store.StoreId, refusal.Error);
+            return Task.FromResult(Refuse(refusal.Status, store.StoreId, refusal.Error));
         }
 
+        return request.ProducerId != 0
+            ? AppendIdempotentAsync(store, request, cancellationToken)
+            : AppendCoreAsync(store, request, cancellationToken);
+    }
+
+    private async Task<AppendResponse> AppendCoreAsync(MessageStore store, AppendRequest request, CancellationToken cancellationToken)
+    {
         if (request.HasScheduled)
         {
             return await timers.AppendAsync(_key.Topic, _key.QueueId, request.Batch, cancellationToken);

@@ -71,6 +71,9 @@ internal static class TimerRecords
         decoded.Remove(PropertyNames.RealQueueId);
         decoded.Remove(PropertyNames.DeliverTime);
         decoded.Remove(PropertyNames.DelayLevel);
+
+        // The delivered copy is a new record of the queue, not the producer's batch: keep it out of the rebuilt producer state.
+        decoded.Remove(PropertyNames.ProducerSequence);
         return (topic, queueId, MessageProperties.Encode(decoded));
     }
 

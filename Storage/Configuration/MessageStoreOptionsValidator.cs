@@ -37,6 +37,7 @@ internal static class MessageStoreOptionsValidator
         Range(nameof(MessageStoreOptions.IndexEntriesPerFile), options.IndexEntriesPerFile, 16, 50_000_000);
         Range(nameof(MessageStoreOptions.Retention), options.Retention, TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650));
         Range(nameof(MessageStoreOptions.RetentionCheckInterval), options.RetentionCheckInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(24));
+        Range(nameof(MessageStoreOptions.CheckpointInterval), options.CheckpointInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
         if (!(options.DiskUsageHighWatermark > 0 && options.DiskUsageHighWatermark <= 1))
         {
             Fail(nameof(MessageStoreOptions.DiskUsageHighWatermark), options.DiskUsageHighWatermark.ToString(CultureInfo.InvariantCulture), "(0, 1]");

@@ -130,10 +130,30 @@ public sealed class MessageStoreTests
     }
 
     [Fact]
+    public async Task AppendAsync_SyncPolicyWithoutPreparation_WritesNoPreparedSegments()
+    {
+        using var dir = new TempDirectory("store");
+        var options = StoreHarness.Options(dir.Path, segmentSize: 8 * 1024);
+        Assert.False(options.PrepareSegments);
+        await using (var store = await StoreHarness.OpenAsync(options))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await store.AppendAsync("noprep", 0, StoreHarness.One(new string('x', 1000)));
+            }
+
+            Assert.Equal(20, StoreHarness.ReadAll(store, "noprep", 0).Count);
+        }
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "commitlog"), "*.prepared"));
+    }
+
+    [Fact]
     public async Task AppendAsync_SyncPolicy_RollsIntoZeroFilledPreparedSegments()
     {
         using var dir = new TempDirectory("store");
         var options = StoreHarness.Options(dir.Path, segmentSize: 8 * 1024);
+        options.PrepareSegments = true;
         var commitlog = Path.Combine(dir.Path, "commitlog");
         await using (var store = await StoreHarness.OpenAsync(options))
         {

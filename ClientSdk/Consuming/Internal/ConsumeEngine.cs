@@ -7,7 +7,8 @@ namespace OrleansMq.Client.Consuming.Internal;
 
 /// <summary>
 /// Runs the listener. Concurrent listeners get a bounded pool of <see cref="PushConsumerOptions.ConsumeThreads"/>
-/// workers fed by a bounded channel (pull loops wait when it is full); orderly listeners run one loop per queue.
+/// workers fed by a channel whose contents are bounded by the per-queue cache limits; orderly listeners run one loop
+/// per queue.
 /// A failed concurrent batch is delivered again after a growing pause and stays cached meanwhile, so the committed
 /// offset never moves past it.
 /// </summary>
@@ -34,10 +35,12 @@ internal sealed partial class ConsumeEngine : IAsyncDisposable
         _orderly = orderly;
         if (concurrently is not null)
         {
-            // Wait when full: a pull loop pauses instead of buffering unboundedly; 2x threads keeps workers busy.
-            _requests = Channel.CreateBounded<ConsumeRequest>(new BoundedChannelOptions(options.ConsumeThreads * 2)
+            // Unbounded on purpose: what can be queued here is already bounded by each queue's ProcessQueue thresholds
+            // (PullThresholdForQueue / PullThresholdSizeForQueue), which pause the pull loops. A small bound here would
+            // stall every pull loop behind the slowest dispatch: with 2 x threads slots, W3 catch-up was capped at
+            // ~512 buffered messages across all queues.
+            _requests = Channel.CreateUnbounded<ConsumeRequest>(new UnboundedChannelOptions
             {
-                FullMode = BoundedChannelFullMode.Wait,
                 SingleReader = false,
                 SingleWriter = false,
             });

@@ -48,7 +48,7 @@ public sealed class BadInputTests(NoAutoCreateCluster fixture) : IClassFixture<N
 
         var large = new Message("t", "x");
         large.Properties["big"] = new string('v', 40_000);
-        Assert.Contains("at most 32768 bytes", (await Assert.ThrowsAsync<ArgumentException>(() => producer.SendAsync(large))).Message);
+        Assert.Contains("ProducerOptions.MaxPropertiesSize", (await Assert.ThrowsAsync<ArgumentException>(() => producer.SendAsync(large))).Message);
     }
 
     [Fact]

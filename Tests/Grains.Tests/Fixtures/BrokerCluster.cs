@@ -5,6 +5,7 @@ using OrleansMq.Grains.Brokers;
 using Microsoft.Extensions.Time.Testing;
 using OrleansMq.Grains.Hosting;
 using OrleansMq.Grains.Scheduling;
+using OrleansMq.Grains.Transactions;
 using OrleansMq.Hosting;
 using OrleansMq.TestKit;
 
@@ -80,11 +81,23 @@ public abstract class BrokerCluster : IAsyncLifetime
                     o.MemberExpiry = Fast.MemberExpiry;
                     o.CheckInterval = Fast.CheckInterval;
                 });
+                silo.Services.Configure<TransactionOptions>(o =>
+                {
+                    o.ProducerHeartbeatInterval = Fast.HeartbeatInterval;
+                    o.ProducerExpiry = Fast.MemberExpiry;
+                    o.CheckTimeout = TimeSpan.FromSeconds(2);
+                });
             }
         });
+        builder.ConfigureClient(ConfigureClient);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         Client = MqClient.Create(Cluster.Client);
+    }
+
+    /// <summary>Adds client configuration (outgoing call filters of fault-injection tests).</summary>
+    protected virtual void ConfigureClient(Orleans.Hosting.IClientBuilder client)
+    {
     }
 
     /// <summary>The store of a running broker silo.</summary>
@@ -93,7 +106,31 @@ public abstract class BrokerCluster : IAsyncLifetime
     /// <summary>The timer service of a running broker silo.</summary>
     internal TimerService TimersOf(string broker) => ServiceOf<TimerService>(broker);
 
-    /// <summary>Moves the scheduling clock forward and waits until every broker has delivered what became due.</summary>
+    /// <summary>
+    /// Restarts a broker silo (same name and data directory) and waits until every silo sees its new generation as
+    /// active and knows its grain types, so broker-pinned grains can be placed on it from anywhere.
+    /// </summary>
+    public async Task RestartBrokerAsync(string broker)
+    {
+        var restarted = await Cluster.RestartSiloAsync(Cluster.Silos.Single(s => s.Name == broker))
+            ?? throw new InvalidOperationException($"Broker {broker} did not restart.");
+        await Cluster.WaitForLivenessToStabilizeAsync();
+        await TestKit.Wait.UntilAsync(
+            () => Cluster.Silos.All(silo => Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<IClusterMembershipService>()
+                .CurrentSnapshot.GetSiloStatus(restarted.SiloAddress) == SiloStatus.Active),
+            $"every silo to see broker {broker} active again at {restarted.SiloAddress}");
+
+        // Placement also needs the new silo in every silo's cluster manifest (its grain types), which follows membership.
+        await Cluster.WaitForClusterManifestToStabilizeAsync();
+    }
+
+    /// <summary>The transaction service of a running broker silo.</summary>
+    internal TransactionService TransactionsOf(string broker) => ServiceOf<TransactionService>(broker);
+
+    /// <summary>
+    /// Moves the scheduling clock forward and waits until every broker has delivered the timers and run the
+    /// transaction check-backs that became due.
+    /// </summary>
     public async Task AdvanceSchedulingTimeAsync(TimeSpan by)
     {
         var clock = SchedulingTime ?? throw new InvalidOperationException("This cluster runs on real scheduling time.");
@@ -102,6 +139,7 @@ public abstract class BrokerCluster : IAsyncLifetime
         foreach (var silo in Cluster.Silos)
         {
             await TestKit.Wait.ForAsync(TimersOf(silo.Name).WaitProcessedAsync(now), $"broker {silo.Name} to deliver timers due by {clock.GetUtcNow():O}");
+            await TestKit.Wait.ForAsync(TransactionsOf(silo.Name).WaitProcessedAsync(now), $"broker {silo.Name} to run check-backs due by {clock.GetUtcNow():O}");
         }
     }
 
@@ -136,6 +174,15 @@ public sealed class GroupCluster() : BrokerCluster(3, fastGroups: true);
 
 /// <summary>Two brokers whose delay, timer and retry scheduling runs on a fake clock the tests move; fast groups.</summary>
 public sealed class ScheduledCluster() : BrokerCluster(2, fastGroups: true, fakeScheduling: true);
+
+/// <summary>Two brokers whose client can lose the responses of appends on purpose (<see cref="LostAcks"/>).</summary>
+public sealed class LostAckCluster() : BrokerCluster(2)
+{
+    /// <summary>The client's fault injector.</summary>
+    public LostAckFilter LostAcks { get; } = new();
+
+    protected override void ConfigureClient(Orleans.Hosting.IClientBuilder client) => client.AddOutgoingGrainCallFilter(LostAcks);
+}
 
 /// <summary>One broker with auto-create off.</summary>
 public sealed class NoAutoCreateCluster() : BrokerCluster(1, autoCreateTopics: false);

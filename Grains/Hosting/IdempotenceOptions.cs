@@ -1,0 +1,43 @@
+namespace OrleansMq.Grains.Hosting;
+
+/// <summary>Broker side of the idempotent producer (configuration section <c>OrleansMq:Idempotence</c>).</summary>
+/// <remarks>
+/// A queue remembers, per producer, the last sequence it stored and the results of that producer's last batches
+/// (in memory). When a queue grain activates (after deactivation or a broker restart) it rebuilds that state from
+/// the <see cref="RecoveryRecords"/> newest records of the queue, which carry their producer id and sequence.
+/// </remarks>
+public sealed class IdempotenceOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "OrleansMq:Idempotence";
+
+    /// <summary>
+    /// Newest records of a queue read to rebuild producer state when the queue sees its first idempotent batch after
+    /// activation. Default 8,192: a retry after a restart is for a batch stored just before it, so it lies among
+    /// the last records unless thousands of other messages were stored to the same queue after it.
+    /// </summary>
+    public int RecoveryRecords { get; set; } = 8192;
+
+    /// <summary>
+    /// Producers remembered per queue; beyond it the least recently seen is forgotten (its next batch is accepted
+    /// as from a new producer). Default 1,024.
+    /// </summary>
+    public int MaxProducersPerQueue { get; set; } = 1024;
+
+    /// <summary>Returns the problems, naming each option, its value and the allowed range.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (RecoveryRecords is < 0 or > 1_000_000)
+        {
+            errors.Add($"IdempotenceOptions.RecoveryRecords is {RecoveryRecords}; it must be between 0 and 1000000.");
+        }
+
+        if (MaxProducersPerQueue is < 1 or > 1_000_000)
+        {
+            errors.Add($"IdempotenceOptions.MaxProducersPerQueue is {MaxProducersPerQueue}; it must be between 1 and 1000000.");
+        }
+
+        return errors;
+    }
+}
