@@ -20,34 +20,6 @@ public sealed partial class MqAdmin
     public Task<BrokerStats> GetBrokerStatsAsync(string broker) => _client.GetGrain<IBrokerGrain>(broker).GetStatsAsync();
 
     /// <summary>
-    /// Messages of a topic stored within [<paramref name="begin"/>, <paramref name="end"/>] (inclusive), oldest first
-    /// (by store time, then queue and offset), at most <paramref name="maxResults"/>. Each queue's first offset at
-    /// <paramref name="begin"/> comes from its time index; the queue is then read forward until <paramref name="end"/>.
-    /// Queues of a broker that is down are skipped.
-    /// </summary>
-    /// <exception cref="ArgumentException">Begin after end, or <paramref name="maxResults"/> outside 1..<see cref="MaxQueryResults"/>.</exception>
-    /// <exception cref="TopicNotFoundException">No such topic.</exception>
-    public async Task<IReadOnlyList<ReceivedMessage>> FindMessagesByTimeAsync(string topic, DateTimeOffset begin, DateTimeOffset end, int maxResults = 32)
-    {
-        if (begin > end)
-        {
-            throw new ArgumentException($"The time range begins at {begin:O}, after its end {end:O}; give the earlier time first.", nameof(begin));
-        }
-
-        CheckMaxResults(maxResults);
-        var route = await Route(topic).GetRouteAsync() ?? throw new TopicNotFoundException(topic);
-        var from = begin.ToUnixTimeMilliseconds();
-        var to = end.ToUnixTimeMilliseconds();
-        var reads = route.Queues.Select(async queue =>
-        {
-            var grain = Queue(topic, queue);
-            return await ReadQueueAsync(grain, queue.Broker, await grain.GetOffsetByTimeAsync(from), maxResults, to);
-        });
-        var found = (await WhenAllAvailable(reads)).SelectMany(m => m);
-        return found.OrderBy(m => m.StoreTimestamp).ThenBy(m => m.QueueId).ThenBy(m => m.QueueOffset).Take(maxResults).ToList();
-    }
-
-    /// <summary>
     /// The newest messages of a topic (at most <paramref name="maxResults"/> across its queues), newest first: browsing a
     /// dead-letter topic (<c>%DLQ%group</c>) or checking what arrived. Queues of a broker that is down are skipped.
     /// </summary>
