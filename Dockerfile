@@ -12,12 +12,14 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY Storage/OrleansMq.Storage.csproj Storage/
 COPY Grains.Interfaces/OrleansMq.Grains.Interfaces.csproj Grains.Interfaces/
 COPY Grains/OrleansMq.Grains.csproj Grains/
+COPY ClientSdk/OrleansMq.ClientSdk.csproj ClientSdk/
 COPY Silo/OrleansMq.Silo.csproj Silo/
 RUN dotnet restore Silo/OrleansMq.Silo.csproj
 
 COPY Storage/ Storage/
 COPY Grains.Interfaces/ Grains.Interfaces/
 COPY Grains/ Grains/
+COPY ClientSdk/ ClientSdk/
 COPY Silo/ Silo/
 RUN dotnet publish Silo/OrleansMq.Silo.csproj --configuration Release --no-restore --output /app
 
@@ -35,6 +37,6 @@ VOLUME /data
 ENV OrleansMq__Broker__DataDirectory=/data \
     OrleansMq__Host__ListenOnAnyAddress=true
 
-# Silo-to-silo, client gateway, HTTP (dashboard, /health): the defaults of OrleansMq:Host.
+# Silo-to-silo, client gateway, HTTP (console, dashboard, /metrics, /health): the defaults of OrleansMq:Host.
 EXPOSE 11111 30000 8080
 ENTRYPOINT ["dotnet", "OrleansMq.Silo.dll"]

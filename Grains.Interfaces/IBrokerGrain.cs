@@ -11,6 +11,10 @@ public interface IBrokerGrain : IGrainWithStringKey
     [Alias("GetStatus")]
     Task<BrokerStatus> GetStatusAsync();
 
+    /// <summary>Store figures, disk watermark, pending timers and traffic per topic since the broker started (for rates).</summary>
+    [Alias("GetStats")]
+    Task<BrokerStats> GetStatsAsync();
+
     /// <summary>Every queue the store holds.</summary>
     [Alias("ListQueues")]
     Task<QueueStatus[]> ListQueuesAsync();

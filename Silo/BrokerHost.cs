@@ -2,20 +2,19 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
-using Orleans.Dashboard;
 using OrleansMq.Grains.Errors;
 using OrleansMq.Grains.Hosting;
 using OrleansMq.Hosting;
 using OrleansMq.Silo.Cluster;
 using OrleansMq.Silo.Configuration;
-using OrleansMq.Silo.Health;
+using OrleansMq.Silo.Operations;
 using OrleansMq.Silo.Schema;
 using OrleansMq.Storage;
 using OrleansMq.Storage.Configuration;
 
 namespace OrleansMq.Silo;
 
-/// <summary>Builds the broker web application: the Orleans silo, the dashboard and the HTTP endpoints.</summary>
+/// <summary>Builds the broker web application: the Orleans silo, the dashboard, the MQ console, metrics and health endpoints.</summary>
 public static class BrokerHost
 {
     /// <summary>Builds the host from <c>appsettings.json</c>, environment variables (<c>OrleansMq__Broker__Name</c>) and command-line arguments.</summary>
@@ -42,6 +41,7 @@ public static class BrokerHost
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection("OrleansMq:Storage"));
         builder.Services.AddOptions<ConsumerGroupOptions>().Bind(builder.Configuration.GetSection(ConsumerGroupOptions.SectionName));
         builder.Services.AddOptions<TimerOptions>().Bind(builder.Configuration.GetSection(TimerOptions.SectionName));
+        var operations = builder.AddOrleansMqOperations();
 
         builder.UseOrleans(silo =>
         {
@@ -65,13 +65,11 @@ public static class BrokerHost
 
             silo.Services.AddOptions<ClusterMembershipOptions>().Bind(membership);
             silo.AddOrleansMqBroker();
-            silo.AddDashboard();
+            silo.AddOrleansMqDashboard(operations);
         });
 
         var app = builder.Build();
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
-        app.MapHealth();
-        app.MapGet("/", () => Results.Redirect("/dashboard/"));
+        app.MapOrleansMqOperations();
         return app;
     }
 

@@ -12,7 +12,7 @@ namespace OrleansMq.Client.Admin;
 
 /// <summary>Administration: topics, brokers, message lookup (RocketMQ mqadmin's core).</summary>
 /// <remarks>Thread-safe.</remarks>
-public sealed class MqAdmin
+public sealed partial class MqAdmin
 {
     private readonly IClusterClient _client;
 
@@ -124,7 +124,7 @@ public sealed class MqAdmin
     /// at most <paramref name="maxResults"/>: the queue's offset at <paramref name="begin"/> is found by binary search
     /// over store times, then the queue is read forward until <paramref name="end"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">Begin after end, or <paramref name="maxResults"/> outside 1..1024.</exception>
+    /// <exception cref="ArgumentException">Begin after end, or <paramref name="maxResults"/> outside 1..<see cref="MaxQueryResults"/>.</exception>
     public async Task<IReadOnlyList<ReceivedMessage>> FindMessagesByTimeAsync(MessageQueue queue, DateTimeOffset begin, DateTimeOffset end, int maxResults = 32)
     {
         ArgumentNullException.ThrowIfNull(queue);
@@ -139,7 +139,7 @@ public sealed class MqAdmin
     /// oldest first (by store time, then queue and offset), at most <paramref name="maxResults"/>. Queues of a broker
     /// that is down are skipped.
     /// </summary>
-    /// <exception cref="ArgumentException">Begin after end, or <paramref name="maxResults"/> outside 1..1024.</exception>
+    /// <exception cref="ArgumentException">Begin after end, or <paramref name="maxResults"/> outside 1..<see cref="MaxQueryResults"/>.</exception>
     /// <exception cref="TopicNotFoundException">No such topic.</exception>
     public async Task<IReadOnlyList<ReceivedMessage>> FindMessagesByTimeAsync(string topic, DateTimeOffset begin, DateTimeOffset end, int maxResults = 32)
     {
@@ -147,22 +147,12 @@ public sealed class MqAdmin
         var route = await Route(topic).GetRouteAsync() ?? throw new TopicNotFoundException(topic);
         var from = begin.ToUnixTimeMilliseconds();
         var to = end.ToUnixTimeMilliseconds();
-        var found = new List<ReceivedMessage>();
-        foreach (var queue in route.Queues)
+        var reads = route.Queues.Select(async queue =>
         {
-            try
-            {
-                foreach (var data in await _client.GetGrain<IBrokerGrain>(queue.Broker).QueryByTimeAsync(topic, queue.QueueId, from, to, maxResults))
-                {
-                    found.Add(ReceivedMessage.FromData(data));
-                }
-            }
-            catch (BrokerUnavailableException)
-            {
-                // A dead broker's messages cannot be found now; the others still answer.
-            }
-        }
-
+            var data = await _client.GetGrain<IBrokerGrain>(queue.Broker).QueryByTimeAsync(topic, queue.QueueId, from, to, maxResults);
+            return data.Select(ReceivedMessage.FromData).ToList();
+        });
+        var found = (await WhenAllAvailable(reads)).SelectMany(m => m);
         return found.OrderBy(m => m.StoreTimestamp).ThenBy(m => m.QueueId).ThenBy(m => m.QueueOffset).Take(maxResults).ToList();
     }
 
@@ -247,10 +237,7 @@ public sealed class MqAdmin
             throw new ArgumentException($"The time range begins at {begin:O}, after its end {end:O}; give the earlier time first.", nameof(begin));
         }
 
-        if (maxResults is < 1 or > 1024)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxResults), maxResults, "A time range query returns 1 to 1024 messages.");
-        }
+        CheckMaxResults(maxResults);
     }
 
     private ITopicRouteGrain Route(string topic) => _client.GetGrain<ITopicRouteGrain>(topic);

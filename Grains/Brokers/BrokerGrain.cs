@@ -42,6 +42,22 @@ internal sealed class BrokerGrain(BrokerStore brokerStore, TimerService timers, 
         });
     }
 
+    public async Task<BrokerStats> GetStatsAsync()
+    {
+        // Resolved here rather than in the constructor: only operators call this, never the data path.
+        var instruments = Diagnostics.BrokerInstruments.Of(ServiceProvider);
+        var status = await GetStatusAsync();
+        return new BrokerStats
+        {
+            Status = status,
+            MinFreeDiskBytes = brokerStore.Store.Options.MinFreeDiskBytes,
+            PendingTimers = timers.PendingCount,
+            StartedAt = instruments.StartedAt,
+            SampledAt = instruments.Now,
+            Topics = instruments.Snapshot(),
+        };
+    }
+
     public Task<QueueStatus[]> ListQueuesAsync()
     {
         var queues = brokerStore.Store.ListQueues();
@@ -55,7 +71,11 @@ internal sealed class BrokerGrain(BrokerStore brokerStore, TimerService timers, 
         return Task.FromResult(result);
     }
 
-    public async Task DeleteTopicAsync(string topic) => await brokerStore.Store.DeleteTopicAsync(topic);
+    public async Task DeleteTopicAsync(string topic)
+    {
+        await brokerStore.Store.DeleteTopicAsync(topic);
+        Diagnostics.BrokerInstruments.Of(ServiceProvider).RemoveTopic(topic);
+    }
 
     public Task<StoredMessageData?> GetMessageAsync(long logOffset) =>
         Task.FromResult(brokerStore.Store.TryReadMessage(logOffset, out var message)

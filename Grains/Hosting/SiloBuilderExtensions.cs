@@ -7,6 +7,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansMq.Grains.Brokers;
+using OrleansMq.Grains.Diagnostics;
 using OrleansMq.Grains.Hosting;
 using OrleansMq.Grains.Persistence;
 using OrleansMq.Grains.Placement;
@@ -67,6 +68,7 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BrokerStore>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerStore>());
+        services.AddBrokerDiagnostics();
         services.AddOptions<TimerOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TimerOptions>, TimerOptionsValidator>());
         services.TryAddSingleton(sp => new SchedulingClock(sp.GetRequiredService<TimeProvider>()));

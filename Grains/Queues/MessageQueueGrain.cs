@@ -34,10 +34,12 @@ internal sealed partial class MessageQueueGrain(
     private readonly Dictionary<FilterExpression, IMessageFilter?> _filters = [];
     private QueueKey _key;
     private TopicRoute? _route;
+    private Diagnostics.BrokerInstruments _instruments = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = QueueKey.Parse(this.GetPrimaryKeyString());
+        _instruments = Diagnostics.BrokerInstruments.Of(ServiceProvider);
         _route = await GrainFactory.GetGrain<ITopicRouteGrain>(_key.Topic).GetRouteAsync();
     }
 
@@ -79,6 +81,11 @@ internal sealed partial class MessageQueueGrain(
             LogAppendRefused(_key.Topic, _key.QueueId, result.Status);
         }
 
+        if (result.Status is AppendStatus.Ok or AppendStatus.FlushTimeout)
+        {
+            _instruments.Appended(_key.Topic, messages.Length, request.Batch.Length);
+        }
+
         return new AppendResponse(
             StatusMapping.ToSendStatus(result.Status),
             store.StoreId,
@@ -108,6 +115,7 @@ internal sealed partial class MessageQueueGrain(
         var wait = request.Wait < TimeSpan.Zero ? TimeSpan.Zero : request.Wait > limits.MaxPullWait ? limits.MaxPullWait : request.Wait;
         var started = timeProvider.GetTimestamp();
         var offset = request.Offset;
+        var served = started; // Start of the service time: the request, or the wake-up after a long-poll wait.
 
         // Skip unmatched stretches without returning to the client, but never loop unboundedly inside one call.
         for (var scans = 0; ; scans++)
@@ -116,6 +124,7 @@ internal sealed partial class MessageQueueGrain(
             switch (read.Status)
             {
                 case ReadStatus.Found:
+                    _instruments.Pulled(_key.Topic, read.Count, read.Records.Length, timeProvider.GetElapsedTime(served));
                     return new PullResponse(PullStatus.Found, read.Records, read.Count, read.NextQueueOffset, read.Range.Min, read.Range.Max, store.StoreId);
                 case ReadStatus.NoMatchedMessage when scans < MaxUnmatchedScans:
                     offset = read.NextQueueOffset;
@@ -125,6 +134,7 @@ internal sealed partial class MessageQueueGrain(
                     if (remaining > TimeSpan.Zero
                         && await store.WaitForMessagesAsync(_key.Topic, _key.QueueId, offset, remaining, cancellationToken))
                     {
+                        served = timeProvider.GetTimestamp();
                         continue;
                     }
 

@@ -29,6 +29,7 @@ internal sealed partial class TimerService(
     IGrainFactory grainFactory,
     IOptions<TimerOptions> options,
     SchedulingClock clock,
+    Diagnostics.BrokerInstruments instruments,
     ILogger<TimerService> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const int TimerQueue = 0;
@@ -113,6 +114,10 @@ internal sealed partial class TimerService(
         {
             var stored = await store.AppendAsync(topic, queueId, immediate.WrittenMemory, cancellationToken);
             status = Merge(status, stored, immediateIndex.Select(i => i), results);
+            if (stored.Status is AppendStatus.Ok or AppendStatus.FlushTimeout)
+            {
+                instruments.Appended(topic, immediateIndex.Count, immediate.WrittenCount);
+            }
         }
 
         if (timerIndex.Count > 0)
@@ -389,6 +394,7 @@ internal sealed partial class TimerService(
             if (stored.Status is AppendStatus.Ok or AppendStatus.FlushTimeout)
             {
                 done.AddRange(queueOffsets);
+                instruments.Appended(topic, queueOffsets.Count, batch.WrittenCount);
             }
             else
             {

@@ -11,6 +11,9 @@ public static class Repository
     /// <summary>The built <c>OrleansMq.Silo.dll</c>, next to its runtimeconfig, deps and appsettings.</summary>
     public static string SiloAssembly { get; } = Metadata("OrleansMq.SiloAssembly");
 
+    /// <summary>The built <c>orleansmq.dll</c> (the admin CLI).</summary>
+    public static string CliAssembly { get; } = Metadata("OrleansMq.CliAssembly");
+
     /// <summary>A path under the repository root.</summary>
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
 
