@@ -4,9 +4,10 @@ using System.Globalization;
 namespace OrleansMq.Benchmarks.Workload;
 
 /// <summary>
-/// <c>workload --compare</c>: runs <c>shared/peerbench/run-peers.sh</c> (it installs and starts NATS JetStream, RabbitMQ
-/// and Redis Streams on loopback, runs W1-W3 against each and stops what it started) in the same session as the
-/// OrleansMq workloads, and prints OrleansMq / best peer for each workload.
+/// <c>workload --compare</c>: installs the peer servers that are missing (Debian packages), runs
+/// <c>shared/peerbench/run-peers.sh</c> (it starts NATS JetStream, RabbitMQ and Redis Streams on loopback, runs W1-W3
+/// against each and stops what it started) in the same session as the OrleansMq workloads, and prints OrleansMq / best
+/// peer for each workload.
 /// </summary>
 internal static class PeerComparison
 {
@@ -17,6 +18,11 @@ internal static class PeerComparison
         if (!File.Exists(script))
         {
             Console.Error.WriteLine($"compare: {script} not found; pass --peerbench DIR (the shared/peerbench folder).");
+            return null;
+        }
+
+        if (!await EnsureInstalledAsync(peers))
+        {
             return null;
         }
 
@@ -51,6 +57,52 @@ internal static class PeerComparison
 
         Console.Error.WriteLine($"compare: peer results in {results}");
         return lines;
+    }
+
+    /// <summary>
+    /// run-peers.sh expects the servers to be installed. Missing Debian packages are installed with apt-get when running
+    /// as root; otherwise the comparison stops with the command to run.
+    /// </summary>
+    private static async Task<bool> EnsureInstalledAsync(string peers)
+    {
+        var missing = peers.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select((string Package, string Binary) (peer) => peer switch
+            {
+                _ when peer.StartsWith("nats", StringComparison.Ordinal) => ("nats-server", "/usr/sbin/nats-server"),
+                _ when peer.StartsWith("redis", StringComparison.Ordinal) => ("redis-server", "/usr/bin/redis-server"),
+                _ when peer.StartsWith("rabbit", StringComparison.Ordinal) => ("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server"),
+                _ => ("", ""),
+            })
+            .Where(p => p.Package.Length > 0 && !File.Exists(p.Binary))
+            .Select(p => p.Package)
+            .Distinct()
+            .ToList();
+        if (missing.Count == 0)
+        {
+            return true;
+        }
+
+        var command = $"apt-get install -y {string.Join(' ', missing)}";
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/apt-get"))
+        {
+            Console.Error.WriteLine($"compare: the peer servers {string.Join(", ", missing)} are not installed; install them with: sudo {command}");
+            return false;
+        }
+
+        Console.Error.WriteLine($"compare: installing {string.Join(", ", missing)} ({command}) ...");
+        var info = new ProcessStartInfo("bash") { UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"{command} || (apt-get update && {command})");
+        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start apt-get.");
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"compare: '{command}' failed with exit code {process.ExitCode}; install the peers by hand.");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Prints OrleansMq against the best peer of each workload; returns the summary line.</summary>

@@ -18,6 +18,8 @@ internal sealed class ConsumeQueue
 {
     private readonly Lock _filesLock = new();
     private readonly string _directory;
+    private int _namesUnsynced;
+    private int _directoryUnsynced;
     private readonly string _topicDirectory;
     private readonly bool _needsNameFile;
     private readonly int _entriesPerFile;
@@ -335,12 +337,36 @@ internal sealed class ConsumeQueue
         }
     }
 
-    /// <summary>msync of every file.</summary>
+    /// <summary>msync of every file, then fsync of the directories that gained a name since the last flush.</summary>
     public void Flush()
     {
         foreach (var file in Volatile.Read(ref _files))
         {
             file.Flush();
+        }
+
+        // Parents last, so a synced parent never names a directory whose own entries are not yet durable.
+        if (Interlocked.Exchange(ref _namesUnsynced, 0) != 0)
+        {
+            FlushDirectoryIfPresent(_directory);
+        }
+
+        if (Interlocked.Exchange(ref _directoryUnsynced, 0) != 0)
+        {
+            FlushDirectoryIfPresent(_topicDirectory);
+            FlushDirectoryIfPresent(Path.GetDirectoryName(_topicDirectory)!);
+        }
+    }
+
+    private static void FlushDirectoryIfPresent(string directory)
+    {
+        try
+        {
+            NativeMethods.FlushDirectory(directory);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // The topic was deleted meanwhile: nothing left to make durable.
         }
     }
 
@@ -459,8 +485,9 @@ internal sealed class ConsumeQueue
                 list.Add(file);
             }
 
-            // The new name must survive a crash, or entries below the next checkpoint would be lost with it.
-            NativeMethods.FlushDirectory(_directory);
+            // The new name must survive a crash before a checkpoint covers entries in it: Flush (run by the checkpoint)
+            // syncs the directories. Not here: this runs on the writer thread, where an fsync stalls every append.
+            Volatile.Write(ref _namesUnsynced, 1);
 
             Volatile.Write(ref _files, [.. list]);
             return file;
@@ -477,12 +504,10 @@ internal sealed class ConsumeQueue
             File.Move(temp, Path.Combine(_topicDirectory, TopicNames.NameFile), overwrite: true);
         }
 
-        var created = !System.IO.Directory.Exists(_directory);
-        System.IO.Directory.CreateDirectory(_directory);
-        if (created)
+        if (!System.IO.Directory.Exists(_directory))
         {
-            NativeMethods.FlushDirectory(_topicDirectory);
-            NativeMethods.FlushDirectory(Path.GetDirectoryName(_topicDirectory)!);
+            System.IO.Directory.CreateDirectory(_directory);
+            Volatile.Write(ref _directoryUnsynced, 1);
         }
     }
 

@@ -17,6 +17,7 @@ internal abstract unsafe class MappedFile : FileResource
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _pointer;
     private int _dirty;
+    private int _sizeUnsynced;
 
     protected MappedFile(string path, long capacity)
         : base(path)
@@ -26,9 +27,10 @@ internal abstract unsafe class MappedFile : FileResource
         {
             if (stream.Length < capacity)
             {
-                // msync later makes the pages durable but not the file size: sync the new size once, here.
+                // msync makes the pages durable but not the file size: the next Flush syncs the new size once. Not
+                // here: files are created on the writer thread, where an fsync per new queue stalls every append.
                 stream.SetLength(capacity);
-                stream.Flush(flushToDisk: true);
+                _sizeUnsynced = 1;
             }
         }
 
@@ -48,21 +50,51 @@ internal abstract unsafe class MappedFile : FileResource
     /// <summary>Notes that the mapping has changes not yet flushed.</summary>
     public void MarkDirty() => Volatile.Write(ref _dirty, 1);
 
-    /// <summary>msync: makes the stored bytes durable. Safe to call concurrently with writers.</summary>
+    /// <summary>
+    /// msync, and fsync once after the file was created or grown: makes the stored bytes durable. Safe to call
+    /// concurrently with writers.
+    /// </summary>
     public void Flush()
     {
-        if (Interlocked.Exchange(ref _dirty, 0) == 0 || !TryAcquire())
+        var dirty = Interlocked.Exchange(ref _dirty, 0) != 0;
+        var sizeUnsynced = Interlocked.Exchange(ref _sizeUnsynced, 0) != 0;
+        if (!(dirty || sizeUnsynced) || !TryAcquire())
         {
             return;
         }
 
         try
         {
-            _view.Flush();
+            if (dirty)
+            {
+                _view.Flush();
+            }
+
+            if (sizeUnsynced)
+            {
+                try
+                {
+                    using var handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                    RandomAccess.FlushToDisk(handle);
+                }
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    // Deleted meanwhile (retention, topic deletion): nothing left to make durable.
+                }
+            }
         }
         catch
         {
-            MarkDirty();
+            if (dirty)
+            {
+                MarkDirty();
+            }
+
+            if (sizeUnsynced)
+            {
+                Volatile.Write(ref _sizeUnsynced, 1);
+            }
+
             throw;
         }
         finally
