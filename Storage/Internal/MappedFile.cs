@@ -38,6 +38,7 @@ internal abstract unsafe class MappedFile : FileResource
         _view = _map.CreateViewAccessor(0, capacity, MemoryMappedFileAccess.ReadWrite);
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        NativeMethods.AdviseRandomAccess(pointer, capacity + _view.PointerOffset);
         _pointer = pointer + _view.PointerOffset;
     }
 
