@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrleansMq.Grains.Routing;
 
 namespace OrleansMq.Client.Producing;
 
@@ -7,6 +8,7 @@ namespace OrleansMq.Client.Producing;
 internal sealed class BrokerFaultTracker(TimeSpan backoff, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, long> _until = new(StringComparer.Ordinal);
+    private int _roundRobin;
 
     public void MarkFailed(string broker) => _until[broker] = time.GetTimestamp() + (long)(backoff.TotalSeconds * time.TimestampFrequency);
 
@@ -19,4 +21,31 @@ internal sealed class BrokerFaultTracker(TimeSpan backoff, TimeProvider time)
     }
 
     public bool IsFaulty(string broker) => !_until.IsEmpty && _until.TryGetValue(broker, out var until) && time.GetTimestamp() < until;
+
+    /// <summary>Round-robin over the queues, skipping the broker that just failed this message and brokers failing lately.</summary>
+    public QueueRoute SelectQueue(TopicRoute route, string? avoid)
+    {
+        var queues = route.Queues;
+        var start = (uint)Interlocked.Increment(ref _roundRobin);
+        for (var i = 0; i < queues.Length; i++)
+        {
+            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
+            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal) && !IsFaulty(queue.Broker))
+            {
+                return queue;
+            }
+        }
+
+        // Every broker is marked faulty: prefer any other broker than the one that just failed, else any queue.
+        for (var i = 0; i < queues.Length; i++)
+        {
+            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
+            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal))
+            {
+                return queue;
+            }
+        }
+
+        return queues[(int)(start % (uint)queues.Length)];
+    }
 }

@@ -32,7 +32,6 @@ public sealed partial class Producer : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Topic, int QueueId, string Broker), QueueSender> _senders = new();
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _roundRobin;
     private int _outstanding;
     private volatile bool _disposing;
 
@@ -145,7 +144,7 @@ public sealed partial class Producer : IAsyncDisposable
         }
         else
         {
-            queue = SelectQueue(route, send.AvoidBroker);
+            queue = _faults.SelectQueue(route, send.AvoidBroker);
         }
 
         SenderFor(send.Topic, queue).Enqueue(send);
@@ -167,31 +166,6 @@ public sealed partial class Producer : IAsyncDisposable
     }
 
     /// <summary>Round-robin over the queues, skipping the broker that just failed this message and brokers failing lately.</summary>
-    private QueueRoute SelectQueue(TopicRoute route, string? avoid)
-    {
-        var queues = route.Queues;
-        var start = (uint)Interlocked.Increment(ref _roundRobin);
-        for (var i = 0; i < queues.Length; i++)
-        {
-            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
-            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal) && !_faults.IsFaulty(queue.Broker))
-            {
-                return queue;
-            }
-        }
-
-        // Every broker is marked faulty: prefer any other broker than the one that just failed, else any queue.
-        for (var i = 0; i < queues.Length; i++)
-        {
-            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
-            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal))
-            {
-                return queue;
-            }
-        }
-
-        return queues[(int)(start % (uint)queues.Length)];
-    }
 
     private QueueSender SenderFor(string topic, QueueRoute queue)
     {

@@ -39,7 +39,6 @@ public sealed partial class TransactionProducer : IAsyncDisposable
     private TransactionCheckResponder? _responder;
     private ITransactionCheckObserver? _reference;
     private Task _heartbeats = Task.CompletedTask;
-    private int _roundRobin;
     private int _state;
 
     internal TransactionProducer(IClusterClient client, RouteCache routes, ProducerOptions options, ITransactionListener listener, ILogger logger)
@@ -233,7 +232,7 @@ public sealed partial class TransactionProducer : IAsyncDisposable
                 throw new MqSendException(SendStatus.TopicNotFound, $"Topic '{message.Topic}' has no queues.");
             }
 
-            var chosen = message.ShardingKey is null ? SelectQueue(route, avoid) : route.Queues[Producer.QueueForShardingKey(message.ShardingKey, route)];
+            var chosen = message.ShardingKey is null ? _faults.SelectQueue(route, avoid) : route.Queues[Producer.QueueForShardingKey(message.ShardingKey, route)];
             var queue = new MessageQueue(message.Topic, chosen.Broker, chosen.QueueId);
             AppendResponse response;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -314,30 +313,6 @@ public sealed partial class TransactionProducer : IAsyncDisposable
         return null;
     }
 
-    private QueueRoute SelectQueue(TopicRoute route, string? avoid)
-    {
-        var queues = route.Queues;
-        var start = (uint)Interlocked.Increment(ref _roundRobin);
-        for (var i = 0; i < queues.Length; i++)
-        {
-            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
-            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal) && !_faults.IsFaulty(queue.Broker))
-            {
-                return queue;
-            }
-        }
-
-        for (var i = 0; i < queues.Length; i++)
-        {
-            var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];
-            if (!string.Equals(queue.Broker, avoid, StringComparison.Ordinal))
-            {
-                return queue;
-            }
-        }
-
-        return queues[(int)(start % (uint)queues.Length)];
-    }
 
     private ProducerRegistration Registration() =>
         new(ProducerId, $"{Environment.MachineName}@{Environment.ProcessId}", _reference ?? throw new InvalidOperationException("The producer is not started."));
