@@ -6,37 +6,82 @@ namespace OrleansMq.Benchmarks.Common;
 
 /// <summary>
 /// A broker silo process started for a benchmark run: the Release build of <c>Silo/</c>, embedded mode, free loopback
-/// ports, a fresh data directory, output captured to a log file. Disposing stops it and deletes its data.
+/// ports, a fresh data directory, output captured to a log file. It can be restarted on the same data (crash
+/// recovery); disposing stops it and deletes its data.
 /// </summary>
 internal sealed class BenchSilo : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly string _dataRoot;
+    private readonly string[] _arguments;
+    private Process _process;
     private int _disposed;
 
-    private BenchSilo(Process process, string dataDirectory, int gatewayPort, string log)
+    private BenchSilo(Process process, string dataDirectory, int gatewayPort, string log, string dataRoot, string[] arguments)
     {
         _process = process;
         DataDirectory = dataDirectory;
         GatewayPort = gatewayPort;
         LogFile = log;
+        _dataRoot = dataRoot;
+        _arguments = arguments;
     }
 
     public int Pid => _process.Id;
 
-    public int GatewayPort { get; }
+    public int GatewayPort { get; private set; }
 
     public string DataDirectory { get; }
 
-    public string LogFile { get; }
+    public string LogFile { get; private set; }
 
     public string ClusterId => "orleansmq-bench";
 
     /// <summary>Starts the silo and waits (bounded) until its gateway accepts connections.</summary>
     public static async Task<BenchSilo> StartAsync(string dataRoot, IEnumerable<string> extraArguments)
     {
-        var dll = LocateSilo();
         var data = Path.Combine(dataRoot, $"silo-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
+        var arguments = extraArguments.ToArray();
+        var (process, gatewayPort, log) = Launch(dataRoot, data, arguments);
+        var silo = new BenchSilo(process, data, gatewayPort, log, dataRoot, arguments);
+        await silo.WaitForGatewayAsync(TimeSpan.FromSeconds(60));
+        return silo;
+    }
+
+    /// <summary>
+    /// Kills the silo (SIGKILL, as a crash would) and starts it again on the same data directory with fresh ports, then
+    /// waits (bounded by <paramref name="timeout"/>) until its gateway accepts connections. <see cref="Pid"/>,
+    /// <see cref="GatewayPort"/> and <see cref="LogFile"/> change; clients of the old gateway must reconnect.
+    /// </summary>
+    /// <returns>When the new process was started (<see cref="Stopwatch.GetTimestamp"/>).</returns>
+    public async Task<long> RestartAsync(TimeSpan timeout)
+    {
+        await StopProcessAsync();
+        var started = Stopwatch.GetTimestamp();
+        (_process, GatewayPort, LogFile) = Launch(_dataRoot, DataDirectory, _arguments);
+        await WaitForGatewayAsync(timeout);
+        return started;
+    }
+
+    private async Task WaitForGatewayAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await IsListeningAsync(GatewayPort))
+        {
+            if (_process.HasExited || deadline.Elapsed > timeout)
+            {
+                var exited = _process.HasExited;
+                await DisposeAsync();
+                throw new InvalidOperationException($"The silo did not open its gateway port {GatewayPort} within {timeout.TotalSeconds:0} s (exited: {exited}); see {LogFile}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static (Process Process, int GatewayPort, string Log) Launch(string dataRoot, string data, IEnumerable<string> extraArguments)
+    {
+        var dll = LocateSilo();
         var (siloPort, gatewayPort, httpPort) = (FreePort(), FreePort(), FreePort());
         var log = Path.Combine(dataRoot, $"silo-{gatewayPort}.log");
         var info = new ProcessStartInfo("dotnet")
@@ -63,21 +108,7 @@ internal sealed class BenchSilo : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-
-        var silo = new BenchSilo(process, data, gatewayPort, log);
-        var deadline = Stopwatch.StartNew();
-        while (!await IsListeningAsync(gatewayPort))
-        {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                await silo.DisposeAsync();
-                throw new InvalidOperationException($"The silo did not open its gateway port {gatewayPort} within 60 s (exited: {process.HasExited}); see {log}.");
-            }
-
-            await Task.Delay(100);
-        }
-
-        return silo;
+        return (process, gatewayPort, log);
     }
 
     public async ValueTask DisposeAsync()
@@ -87,13 +118,7 @@ internal sealed class BenchSilo : IAsyncDisposable
             return;
         }
 
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-
-        _process.Dispose();
+        await StopProcessAsync();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -101,6 +126,17 @@ internal sealed class BenchSilo : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    private async Task StopProcessAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        _process.Dispose();
     }
 
     /// <summary>The Silo build next to this benchmark's configuration (both are built by <c>dotnet run --project Benchmarks</c>).</summary>

@@ -18,11 +18,14 @@ internal static class Payload
         return bytes;
     }
 
-    public static byte[] Stamped(byte[] template, long sequence)
+    public static byte[] Stamped(byte[] template, long sequence) => Stamped(template, sequence, Stopwatch.GetTimestamp());
+
+    /// <summary>A copy of <paramref name="template"/> stamped with a sequence number and any 64-bit time (W5: the due time).</summary>
+    public static byte[] Stamped(byte[] template, long sequence, long stamp)
     {
         var bytes = (byte[])template.Clone();
         BinaryPrimitives.WriteInt64LittleEndian(bytes, sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), Stopwatch.GetTimestamp());
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), stamp);
         return bytes;
     }
 

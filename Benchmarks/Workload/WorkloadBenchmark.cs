@@ -9,7 +9,8 @@ namespace OrleansMq.Benchmarks.Workload;
 /// <c>workload</c> suite (issue #8): starts an embedded broker silo as its own process (or uses <c>--gateway</c>),
 /// measures the disk's fdatasync bandwidth in the same run, runs the workloads and prints one result line each, a
 /// Markdown table, a JSON file, and the summary line
-/// <c>workload: W1_msgs=… W1_disk_ratio=… W2_e2e_p99_ms=… W3_msgs=… W4_ratio=…</c>.
+/// <c>workload: W1_msgs=… W1_disk_ratio=… W2_e2e_p99_ms=… W3_msgs=… W4_ratio=…</c> (plus <c>W5_ratio=… W5_late_p99_ms=…</c>
+/// when W5 ran). W5 runs last: it restarts the broker.
 /// </summary>
 internal static class WorkloadBenchmark
 {
@@ -45,6 +46,7 @@ internal static class WorkloadBenchmark
                 "W1" => await workloads.MaxPublishAsync("W1", topics: 1, queuesPerTopic: 16),
                 "W2" => await workloads.FixedRateAsync(),
                 "W3" => await workloads.CatchUpAsync(),
+                "W5" => await workloads.TimersAsync(silo),
                 _ => await workloads.MaxPublishAsync("W4", topics: 10, queuesPerTopic: 100),
             };
             if (name == "W1")
@@ -90,8 +92,9 @@ internal static class WorkloadBenchmark
         var w1 = results.Find(r => r.Name == "W1");
         var w4 = results.Find(r => r.Name == "W4");
         var ratio = w1 is null || w4 is null ? "NA" : (w4["msgs_per_s"] / w1["msgs_per_s"]).ToString("0.00", CultureInfo.InvariantCulture);
+        var w5 = results.Exists(r => r.Name == "W5") ? $" W5_ratio={Get("W5", "ratio", "0.00")} W5_late_p99_ms={Get("W5", "late_p99_ms", "0.0")}" : "";
         return $"workload: W1_msgs={Get("W1", "msgs_per_s")} W1_disk_ratio={Get("W1", "disk_ratio", "0.00")} "
-            + $"W2_e2e_p99_ms={Get("W2", "e2e_p99_ms", "0.00")} W3_msgs={Get("W3", "msgs_per_s")} W4_ratio={ratio}";
+            + $"W2_e2e_p99_ms={Get("W2", "e2e_p99_ms", "0.00")} W3_msgs={Get("W3", "msgs_per_s")} W4_ratio={ratio}{w5}";
     }
 
     private static void PrintTable(List<WorkloadResult> results)
@@ -107,6 +110,15 @@ internal static class WorkloadBenchmark
         }
 
         Console.WriteLine();
+        if (results.Find(r => r.Name == "W5") is { } w5)
+        {
+            // The row above is W1 with the timers pending; this one sets it against the baseline and adds the timer figures.
+            string F(string key) => w5.Fields.Exists(f => f.Key == key) ? w5[key].ToString("0.##", CultureInfo.InvariantCulture) : "";
+            Console.WriteLine("| W5 | baseline msgs/s | with timers msgs/s | ratio | timers pending | load msgs/s | late p50 ms | late p99 ms | late max ms | early | missing | RSS before → after MB | B/timer (RSS) | B/timer (anon) | restart s |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine($"| W5 | {F("base_msgs_per_s")} | {F("msgs_per_s")} | {F("ratio")} | {F("pending")} | {F("load_msgs_per_s")} | {F("late_p50_ms")} | {F("late_p99_ms")} | {F("late_max_ms")} | {F("early")} | {F("missing")} | {F("rss_before_mb")} → {F("rss_after_mb")} | {F("rss_bytes_per_timer")} | {F("anon_bytes_per_timer")} | {F("recovery_s")} |");
+            Console.WriteLine();
+        }
     }
 
     private static string WriteJson(WorkloadSettings settings, List<WorkloadResult> results, double disk)

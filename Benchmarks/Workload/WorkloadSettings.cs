@@ -23,6 +23,33 @@ internal sealed record WorkloadSettings
 
     public double DrainSeconds { get; init; } = 180;
 
+    /// <summary>W5: timers loaded and left pending (due in 2 h) while produce and delivery are measured.</summary>
+    public long Timers { get; init; } = 1_000_000;
+
+    /// <summary>W5: body bytes of each timer message (small, so a million stay a few hundred MB of log).</summary>
+    public int TimerSize { get; init; } = 128;
+
+    /// <summary>W5: upper bound on loading the timers; the run fails if fewer are pending by then.</summary>
+    public double TimerLoadSeconds { get; init; } = 900;
+
+    /// <summary>W5: timers due during the run, on the real clock, whose delivery lateness is measured.</summary>
+    public int LateTimers { get; init; } = 20_000;
+
+    /// <summary>W5: the due times of <see cref="LateTimers"/> are spread evenly over this many seconds.</summary>
+    public double LateSpreadSeconds { get; init; } = 8;
+
+    /// <summary>W5: unmeasured publishing before the baseline, until the commit log holds this many bytes (steady state; see <c>Workloads.WarmUpAsync</c>).</summary>
+    public long TimerWarmupBytes { get; init; } = 4L << 30;
+
+    /// <summary>
+    /// W5 control run: load the same messages without a delivery time (stored at once, nothing pending), so the
+    /// W5 ratio of a control run shows what writing them costs the next W1 run by itself, without pending timers.
+    /// </summary>
+    public bool TimerControl { get; init; }
+
+    /// <summary>W5: also kill and restart the broker with the timers pending, and time the recovery.</summary>
+    public bool TimerRestart { get; init; } = true;
+
     /// <summary>An existing cluster's gateway; null starts an embedded silo.</summary>
     public string? Gateway { get; init; }
 
@@ -47,9 +74,13 @@ internal sealed record WorkloadSettings
     public List<string> SiloArguments { get; init; } = [];
 
     public const string Usage = """
-        usage: dotnet run -c Release --project Benchmarks -- workload [--name W1|W2|W3|W4|all] [options]
+        usage: dotnet run -c Release --project Benchmarks -- workload [--name W1|W2|W3|W4|W5|all|W1,W5,...] [options]
+          all = W1-W4; W5 (1,000,000 pending timers, ~3 min) runs only when named
           --seconds 15 --warmup 3 --size 1024 --inflight 1000 --rate 10000
           --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
+          W5: --timers 1000000 --timer-size 128 --timer-load-seconds 900 --timer-warmup-bytes 4GiB
+              --late-timers 20000 --late-spread 8 --no-restart
+              --timer-control    load the same messages without a delivery time: the control for W5_ratio
           --gateway host:port --cluster-id id      use a running cluster instead of starting a silo
           --data DIR --out DIR --disk-bytes 1GiB     --silo-arg ARG (repeatable, passed to the silo)
           --compare [--peerbench DIR] [--peers "nats rabbit-quorum redis redis-always"]
@@ -75,6 +106,14 @@ internal sealed record WorkloadSettings
                 case "--prefill" when value is not null: s = s with { Prefill = long.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--prefill-seconds" when value is not null: s = s with { PrefillSeconds = D(value) }; break;
                 case "--drain-seconds" when value is not null: s = s with { DrainSeconds = D(value) }; break;
+                case "--timers" when value is not null: s = s with { Timers = long.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--timer-size" when value is not null: s = s with { TimerSize = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--timer-load-seconds" when value is not null: s = s with { TimerLoadSeconds = D(value) }; break;
+                case "--late-timers" when value is not null: s = s with { LateTimers = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--late-spread" when value is not null: s = s with { LateSpreadSeconds = D(value) }; break;
+                case "--timer-warmup-bytes" when value is not null: s = s with { TimerWarmupBytes = ParseSize(value) }; break;
+                case "--no-restart": s = s with { TimerRestart = false }; i--; break;
+                case "--timer-control": s = s with { TimerControl = true }; i--; break;
                 case "--gateway" when value is not null: s = s with { Gateway = value }; break;
                 case "--cluster-id" when value is not null: s = s with { ClusterId = value }; break;
                 case "--data" when value is not null: s = s with { DataRoot = value }; break;
@@ -94,11 +133,17 @@ internal sealed record WorkloadSettings
 
         foreach (var name in s.Names)
         {
-            if (name is not ("W1" or "W2" or "W3" or "W4"))
+            if (name is not ("W1" or "W2" or "W3" or "W4" or "W5"))
             {
-                Console.Error.WriteLine($"unknown workload '{name}'; workloads are W1, W2, W3, W4 (or all)");
+                Console.Error.WriteLine($"unknown workload '{name}'; workloads are W1, W2, W3, W4, W5 (all = W1-W4)");
                 return null;
             }
+        }
+
+        if (s.TimerSize < Common.Payload.HeaderSize || s.LateTimers < 1 || s.Timers < 0)
+        {
+            Console.Error.WriteLine($"--timer-size must be at least {Common.Payload.HeaderSize}, --late-timers at least 1 and --timers at least 0");
+            return null;
         }
 
         return s;

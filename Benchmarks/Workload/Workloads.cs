@@ -11,9 +11,10 @@ namespace OrleansMq.Benchmarks.Workload;
 /// <summary>
 /// The OpenMessaging-style workloads of issue #8, the same as <c>shared/peerbench</c> runs against NATS JetStream,
 /// RabbitMQ and Redis Streams: W1 max durable publish, W2 end-to-end latency at a fixed rate, W3 catch-up of a
-/// backlog, W4 = W1 over 1,000 queues. Every loop ends on a deadline and a count.
+/// backlog, W4 = W1 over 1,000 queues; and W5 (timer messages at scale, <c>Workloads.Timers.cs</c>). Every loop ends
+/// on a deadline and a count.
 /// </summary>
-internal sealed class Workloads(MqClient client, WorkloadSettings settings, CpuMeter cpu)
+internal sealed partial class Workloads(MqClient client, WorkloadSettings settings, CpuMeter cpu)
 {
     private static readonly double Frequency = Stopwatch.Frequency;
 
