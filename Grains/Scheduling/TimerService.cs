@@ -42,13 +42,9 @@ internal sealed partial class TimerService(
     private readonly Lock _gate = new();
     private readonly Dictionary<long, Pending> _pending = [];
     private readonly PriorityQueue<long, long> _due = new();
-    private readonly List<(long Until, TaskCompletionSource Waiter)> _processedWaiters = [];
-    private readonly CancellationTokenSource _stop = new();
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _loop = Task.CompletedTask;
+    private DueLoop? _loop;
     private long _rerollCursor;
     private long _lastRerollCheck = long.MinValue;
-    private long _processedUntil = long.MinValue;
 
     /// <summary>Timers waiting for their time.</summary>
     public int PendingCount
@@ -173,43 +169,18 @@ internal sealed partial class TimerService(
     }
 
     /// <summary>Completes once every timer due at or before <paramref name="timestamp"/> (Unix ms) has been handled (tests).</summary>
-    internal Task WaitProcessedAsync(long timestamp)
-    {
-        lock (_gate)
-        {
-            if (_processedUntil >= timestamp)
-            {
-                return Task.CompletedTask;
-            }
-
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _processedWaiters.Add((timestamp, waiter));
-            Wake();
-            return waiter.Task;
-        }
-    }
+    internal Task WaitProcessedAsync(long timestamp) => Loop.WaitProcessedAsync(timestamp);
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Recover();
         LogRecovered(PendingCount, clock.ElapsedMilliseconds);
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        Loop.Start(PassAsync);
         await Task.CompletedTask;
     }
 
-    private async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stop.CancelAsync();
-        Wake();
-        try
-        {
-            await _loop;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    private Task StopAsync(CancellationToken cancellationToken) => Loop.StopAsync();
 
     /// <summary>Rebuilds the pending index: every record of the timer queue, minus those a marker says are done or cancelled.</summary>
     private void Recover()
@@ -270,61 +241,32 @@ internal sealed partial class TimerService(
         _due.Enqueue(queueOffset, deliverAt);
     }
 
-    private void Wake() => _wake.TrySetResult();
+    private DueLoop Loop => LazyInitializer.EnsureInitialized(ref _loop, () => new DueLoop(() => Time, LogLoopFailed));
 
-    private async Task RunAsync()
+    private void Wake() => Loop.Wake();
+
+    /// <summary>One pass of the loop: delivers what is due, or re-rolls old records and says how long to sleep.</summary>
+    private async Task<(long ProcessedUntil, TimeSpan Wait)?> PassAsync()
     {
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        List<(long QueueOffset, Pending Timer)> due;
+        long now;
+        long next;
+        lock (_gate)
         {
-            TaskCompletionSource wake;
-            List<(long QueueOffset, Pending Timer)> due;
-            long now;
-            long next;
-            lock (_gate)
-            {
-                wake = _wake = _wake.Task.IsCompleted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : _wake;
-                now = Now;
-                due = TakeDue(now);
-                next = PeekNext();
-            }
-
-            try
-            {
-                if (due.Count > 0)
-                {
-                    await DeliverAsync(due);
-                    continue; // More may be due.
-                }
-
-                await RerollIfDueAsync(now);
-                SignalProcessed(now);
-                var wait = next == long.MaxValue ? Settings.RerollCheckInterval : TimeSpan.FromMilliseconds(Math.Max(1, next - now));
-                if (wait > Settings.RerollCheckInterval)
-                {
-                    wait = Settings.RerollCheckInterval;
-                }
-
-                await Task.WhenAny(wake.Task, Task.Delay(wait, Time, token));
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Never lose the loop: log, back off a second (of the injected clock), continue.
-                LogLoopFailed(e);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), Time, token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            now = Now;
+            due = TakeDue(now);
+            next = PeekNext();
         }
+
+        if (due.Count > 0)
+        {
+            await DeliverAsync(due);
+            return null;
+        }
+
+        await RerollIfDueAsync(now);
+        var wait = next == long.MaxValue ? Settings.RerollCheckInterval : TimeSpan.FromMilliseconds(Math.Max(1, next - now));
+        return (now, wait > Settings.RerollCheckInterval ? Settings.RerollCheckInterval : wait);
     }
 
     private List<(long QueueOffset, Pending Timer)> TakeDue(long now)
@@ -559,25 +501,6 @@ internal sealed partial class TimerService(
             // Without the marker a restart would deliver these again: at-least-once, so log and go on.
             LogControlFailed(kind, queueOffsets.Count, stored.Status);
         }
-    }
-
-    private void SignalProcessed(long now)
-    {
-        List<TaskCompletionSource>? ready = null;
-        lock (_gate)
-        {
-            _processedUntil = now;
-            for (var i = _processedWaiters.Count - 1; i >= 0; i--)
-            {
-                if (_processedWaiters[i].Until <= now)
-                {
-                    (ready ??= []).Add(_processedWaiters[i].Waiter);
-                    _processedWaiters.RemoveAt(i);
-                }
-            }
-        }
-
-        ready?.ForEach(w => w.TrySetResult());
     }
 
     private static AppendStatus ToAppendStatus(SendStatus status) => status switch

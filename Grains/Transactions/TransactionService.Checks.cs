@@ -11,79 +11,36 @@ namespace OrleansMq.Grains.Transactions;
 /// </summary>
 internal sealed partial class TransactionService
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<(long Until, TaskCompletionSource Waiter)> _processedWaiters = [];
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _loop = Task.CompletedTask;
-    private long _processedUntil = long.MinValue;
+    private Scheduling.DueLoop? _loop;
     private int _roundRobin;
 
     /// <summary>Completes once every check-back due at or before <paramref name="timestamp"/> (Unix ms) has been handled (tests).</summary>
-    internal Task WaitProcessedAsync(long timestamp)
+    internal Task WaitProcessedAsync(long timestamp) => Loop.WaitProcessedAsync(timestamp);
+
+    private Scheduling.DueLoop Loop => LazyInitializer.EnsureInitialized(ref _loop, () => new Scheduling.DueLoop(() => Time, LogLoopFailed));
+
+    private void Wake() => Loop.Wake();
+
+    /// <summary>One pass of the loop: checks back what is due, or says how long to sleep.</summary>
+    private async Task<(long ProcessedUntil, TimeSpan Wait)?> PassAsync()
     {
+        List<PendingHalf> due;
+        long now;
+        long next;
         lock (_gate)
         {
-            if (_processedUntil >= timestamp)
-            {
-                return Task.CompletedTask;
-            }
-
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _processedWaiters.Add((timestamp, waiter));
-            Wake();
-            return waiter.Task;
+            now = Now;
+            due = TakeDue(now);
+            next = PeekNext();
         }
-    }
 
-    private void Wake() => _wake.TrySetResult();
-
-    private async Task RunAsync()
-    {
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        if (due.Count > 0)
         {
-            TaskCompletionSource wake;
-            List<PendingHalf> due;
-            long now;
-            long next;
-            lock (_gate)
-            {
-                wake = _wake = _wake.Task.IsCompleted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : _wake;
-                now = Now;
-                due = TakeDue(now);
-                next = PeekNext();
-            }
-
-            try
-            {
-                if (due.Count > 0)
-                {
-                    await CheckAsync(due, now);
-                    continue; // More may be due.
-                }
-
-                SignalProcessed(now);
-                var wait = next == long.MaxValue ? Settings.CheckInterval : TimeSpan.FromMilliseconds(Math.Max(1, next - now));
-                await Task.WhenAny(wake.Task, Task.Delay(wait, Time, token));
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Never lose the loop: log, back off a second (of the injected clock), continue.
-                LogLoopFailed(e);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), Time, token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            await CheckAsync(due, now);
+            return null;
         }
+
+        return (now, next == long.MaxValue ? Settings.CheckInterval : TimeSpan.FromMilliseconds(Math.Max(1, next - now)));
     }
 
     private List<PendingHalf> TakeDue(long now)
@@ -345,23 +302,4 @@ internal sealed partial class TransactionService
         Properties = TransactionRecords.ForDelivery(record.Properties.Span),
         Body = record.Body,
     };
-
-    private void SignalProcessed(long now)
-    {
-        List<TaskCompletionSource>? ready = null;
-        lock (_gate)
-        {
-            _processedUntil = now;
-            for (var i = _processedWaiters.Count - 1; i >= 0; i--)
-            {
-                if (_processedWaiters[i].Until <= now)
-                {
-                    (ready ??= []).Add(_processedWaiters[i].Waiter);
-                    _processedWaiters.RemoveAt(i);
-                }
-            }
-        }
-
-        ready?.ForEach(w => w.TrySetResult());
-    }
 }

@@ -25,22 +25,11 @@ internal sealed partial class TransactionService
         var watch = Stopwatch.StartNew();
         var (halves, markers) = LastRecovery = Recover();
         LogRecovered(PendingCount, halves, markers, watch.ElapsedMilliseconds);
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        Loop.Start(PassAsync);
         return Task.CompletedTask;
     }
 
-    private async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stop.CancelAsync();
-        Wake();
-        try
-        {
-            await _loop;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    private Task StopAsync(CancellationToken cancellationToken) => Loop.StopAsync();
 
     /// <summary>Rebuilds the pending set; returns how many half records and op markers were read.</summary>
     private (int Halves, int Markers) Recover()
