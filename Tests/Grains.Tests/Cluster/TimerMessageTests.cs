@@ -113,5 +113,23 @@ public sealed class TimerMessageTests(ScheduledCluster fixture) : IClassFixture<
         Assert.Equal(count, await TotalAsync(topic));
     }
 
+    [Fact]
+    public async Task DeliverAt_RouteLookupFailsWhenDue_RetriedASecondLaterNotStranded()
+    {
+        var topic = TestTopics.Unique("timer-route-fault");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer();
+        await producer.SendAsync(new Message(topic, "later") { DeliverAt = Now + TimeSpan.FromSeconds(5) });
+        var failedBefore = fixture.RouteFaults.Failed;
+        fixture.RouteFaults.FailNext(topic);
+
+        await fixture.AdvanceSchedulingTimeAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(failedBefore + 1, fixture.RouteFaults.Failed);
+        Assert.Equal(0, await TotalAsync(topic));
+
+        await fixture.AdvanceSchedulingTimeAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await TotalAsync(topic));
+    }
+
     private async Task<long> TotalAsync(string topic) => (await fixture.Client.Admin.GetTopicOffsetsAsync(topic)).Sum(q => q.MaxOffset);
 }

@@ -89,10 +89,16 @@ public abstract class BrokerCluster : IAsyncLifetime
                 });
             }
         });
+        builder.ConfigureSilo((_, silo) => ConfigureSilo(silo));
         builder.ConfigureClient(ConfigureClient);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         Client = MqClient.Create(Cluster.Client);
+    }
+
+    /// <summary>Adds broker silo configuration (call filters of fault-injection tests).</summary>
+    protected virtual void ConfigureSilo(Orleans.Hosting.ISiloBuilder silo)
+    {
     }
 
     /// <summary>Adds client configuration (outgoing call filters of fault-injection tests).</summary>
@@ -173,7 +179,13 @@ public sealed class ThreeBrokerCluster() : BrokerCluster(3);
 public sealed class GroupCluster() : BrokerCluster(3, fastGroups: true);
 
 /// <summary>Two brokers whose delay, timer and retry scheduling runs on a fake clock the tests move; fast groups.</summary>
-public sealed class ScheduledCluster() : BrokerCluster(2, fastGroups: true, fakeScheduling: true);
+public sealed class ScheduledCluster() : BrokerCluster(2, fastGroups: true, fakeScheduling: true)
+{
+    /// <summary>Fails route lookups made inside the silos on purpose (inactive until armed).</summary>
+    public RouteLookupFaults RouteFaults { get; } = new();
+
+    protected override void ConfigureSilo(Orleans.Hosting.ISiloBuilder silo) => silo.AddOutgoingGrainCallFilter(RouteFaults);
+}
 
 /// <summary>Two brokers whose client can lose the responses of appends on purpose (<see cref="LostAcks"/>).</summary>
 public sealed class LostAckCluster() : BrokerCluster(2)
