@@ -326,6 +326,30 @@ public sealed partial class Producer : IAsyncDisposable
 
         send.Attempt++;
         send.AvoidBroker = avoidBroker;
+        if (Options.RetryBackoff > TimeSpan.Zero)
+        {
+            _ = RetryAfterBackoffAsync(send);
+            return;
+        }
+
+        DispatchAgain(send);
+    }
+
+    private async Task RetryAfterBackoffAsync(PendingSend send)
+    {
+        try
+        {
+            await Task.Delay(Options.RetryBackoff, _time);
+            DispatchAgain(send);
+        }
+        catch (Exception e)
+        {
+            Fail(send, e);
+        }
+    }
+
+    private void DispatchAgain(PendingSend send)
+    {
         var route = _routes.TryGet(send.Topic);
         if (route is null)
         {
@@ -401,7 +425,7 @@ public sealed partial class Producer : IAsyncDisposable
             return;
         }
 
-        var bound = Options.SendTimeout * (Options.RetryTimes + 1) + TimeSpan.FromSeconds(1);
+        var bound = (Options.SendTimeout + Options.RetryBackoff) * (Options.RetryTimes + 1) + TimeSpan.FromSeconds(1);
         try
         {
             await _drained.Task.WaitAsync(bound);

@@ -12,6 +12,12 @@ public sealed record ProducerOptions
     /// <summary>Retries on another broker after a failed attempt. Default 2, so at most 3 attempts (RocketMQ retryTimesWhenSendFailed).</summary>
     public int RetryTimes { get; init; } = 2;
 
+    /// <summary>
+    /// Pause before each retry (Kafka's <c>retry.backoff.ms</c>). Default 100 ms: long enough for the client to stop
+    /// routing through a gateway that just died, so the retries do not all fail on the same dead connection.
+    /// </summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long a broker that failed is skipped when choosing queues. Default 30 s.</summary>
     public TimeSpan BrokerFaultBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -68,6 +74,7 @@ public sealed record ProducerOptions
 
         Check(errors, SendTimeout > TimeSpan.Zero && SendTimeout <= TimeSpan.FromMinutes(5), $"ProducerOptions.SendTimeout is {SendTimeout}; it must be above zero and at most 00:05:00.");
         Check(errors, RetryTimes is >= 0 and <= 16, $"ProducerOptions.RetryTimes is {RetryTimes}; it must be between 0 and 16.");
+        Check(errors, RetryBackoff >= TimeSpan.Zero && RetryBackoff <= TimeSpan.FromSeconds(10), $"ProducerOptions.RetryBackoff is {RetryBackoff}; it must be between 0 and 00:00:10.");
         Check(errors, BrokerFaultBackoff >= TimeSpan.Zero, $"ProducerOptions.BrokerFaultBackoff is {BrokerFaultBackoff}; it may not be negative.");
         Check(errors, Linger >= TimeSpan.Zero && Linger <= TimeSpan.FromSeconds(1), $"ProducerOptions.Linger is {Linger}; it must be between 0 and 00:00:01.");
         Check(errors, MaxBatchBytes is >= 1024 and <= 64 * 1024 * 1024, $"ProducerOptions.MaxBatchBytes is {MaxBatchBytes}; it must be between 1024 and 67108864.");
