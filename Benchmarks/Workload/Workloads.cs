@@ -20,6 +20,15 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
 
     private static long Now => Stopwatch.GetTimestamp();
 
+    /// <summary>CPU snapshots at the start and the end of the measurement window (after the warm-up).</summary>
+    private async Task<(CpuMeter.Snapshot From, CpuMeter.Snapshot To)> MeasureWindowCpuAsync()
+    {
+        await Task.Delay(TimeSpan.FromSeconds(settings.Warmup));
+        var from = cpu.Take();
+        await Task.Delay(TimeSpan.FromSeconds(settings.Seconds));
+        return (from, cpu.Take());
+    }
+
     private static void InterlockedMax(ref long target, long value)
     {
         var current = Volatile.Read(ref target);
@@ -56,14 +65,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         long from = Now + Ticks(settings.Warmup), to = from + Ticks(settings.Seconds);
         long acked = 0, errors = 0, sent = 0, warmupMax = 0;
         string? firstError = null;
-        var cpuFrom = default(CpuMeter.Snapshot);
-        var cpuWindow = Task.Run(async () =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(settings.Warmup));
-            cpuFrom = cpu.Take();
-            await Task.Delay(TimeSpan.FromSeconds(settings.Seconds));
-            return cpu.Take();
-        });
+        var cpuWindow = MeasureWindowCpuAsync();
 
         async Task CompleteAsync(Task<SendResult> send, long t0)
         {
@@ -108,7 +110,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
             sent++;
         }
 
-        var cpuTo = await cpuWindow;
+        var (cpuFrom, cpuTo) = await cpuWindow;
         await DrainAsync(slots, settings.InFlight);
         var rate = Interlocked.Read(ref acked) / settings.Seconds;
         var result = new WorkloadResult(name);
@@ -119,7 +121,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         result.Add("queues", topics * queuesPerTopic);
         result.Add("sent", sent);
         result.Add("errors", errors);
-        result.AddCpu(cpu.Measure(cpuFrom!, cpuTo));
+        result.AddCpu(cpu.Measure(cpuFrom, cpuTo));
         if (firstError is not null)
         {
             Console.Error.WriteLine($"{name}: first send error: {firstError}");
@@ -170,14 +172,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         var start = Now;
         Volatile.Write(ref from, start + Ticks(settings.Warmup));
         Volatile.Write(ref to, from + Ticks(settings.Seconds));
-        var cpuFrom = default(CpuMeter.Snapshot);
-        var cpuWindow = Task.Run(async () =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(settings.Warmup));
-            cpuFrom = cpu.Take();
-            await Task.Delay(TimeSpan.FromSeconds(settings.Seconds));
-            return cpu.Take();
-        });
+        var cpuWindow = MeasureWindowCpuAsync();
 
         async Task CompleteAsync(Task<SendResult> send, long t0, bool inWindow)
         {
@@ -214,7 +209,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
             await Task.Delay(1);
         }
 
-        var cpuTo = await cpuWindow;
+        var (cpuFrom, cpuTo) = await cpuWindow;
         await DrainAsync(slots, settings.InFlight);
         var expected = sentInWindow - Interlocked.Read(ref errors);
         await WaitAsync(() => Interlocked.Read(ref received) >= expected, TimeSpan.FromSeconds(15), "every W2 message to be consumed", throwOnTimeout: false);
@@ -228,7 +223,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         result.Add("received", Interlocked.Read(ref received));
         result.Add("missing", sentInWindow - Interlocked.Read(ref received));
         result.Add("errors", Interlocked.Read(ref errors));
-        result.AddCpu(cpu.Measure(cpuFrom!, cpuTo));
+        result.AddCpu(cpu.Measure(cpuFrom, cpuTo));
         return result;
     }
 

@@ -37,7 +37,6 @@ internal sealed partial class TimerService(
 {
     private const int TimerQueue = 0;
     private const int ControlQueue = 1;
-    private const int ReadBatch = 1024;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<long, Pending> _pending = [];
@@ -190,48 +189,19 @@ internal sealed partial class TimerService(
         lock (_gate)
         {
             _rerollCursor = timers.Min;
-            foreach (var record in ReadAll(store, TimerQueue, timers.Min))
+            foreach (var record in store.ReadForward(SystemTopics.Timer, TimerQueue, timers.Min))
             {
                 Add(record.QueueOffset, record.LogOffset, TimerRecords.DeliverAtOf(record.Properties.Span));
             }
 
             var control = store.GetQueueRange(SystemTopics.Timer, ControlQueue);
-            foreach (var marker in ReadAll(store, ControlQueue, control.Min))
+            foreach (var marker in store.ReadForward(SystemTopics.Timer, ControlQueue, control.Min))
             {
                 foreach (var queueOffset in TimerRecords.ReadControl(marker.Body))
                 {
                     _pending.Remove(queueOffset);
                 }
             }
-        }
-    }
-
-    private static IEnumerable<StoredMessage> ReadAll(MessageStore store, int queueId, long from)
-    {
-        var offset = from;
-        while (true)
-        {
-            var read = store.Read(SystemTopics.Timer, queueId, offset, ReadBatch, 16 * 1024 * 1024);
-            if (read.Status != ReadStatus.Found)
-            {
-                if (read.Status == ReadStatus.OffsetTooSmall)
-                {
-                    offset = read.Range.Min;
-                    continue;
-                }
-
-                yield break;
-            }
-
-            var position = 0;
-            while (position < read.Records.Length)
-            {
-                var message = StoredMessage.From(read.Records[position..], store.StoreId);
-                position += message.StoredSize;
-                yield return message;
-            }
-
-            offset = read.NextQueueOffset;
         }
     }
 
@@ -445,7 +415,7 @@ internal sealed partial class TimerService(
         var copies = new ArrayBufferWriter<byte>();
         var old = new List<(long QueueOffset, Pending Timer)>();
         var cursor = _rerollCursor;
-        foreach (var record in ReadAll(store, TimerQueue, cursor))
+        foreach (var record in store.ReadForward(SystemTopics.Timer, TimerQueue, cursor))
         {
             if (record.StoreTimestamp > cutoff || old.Count >= Settings.DeliveryBatchSize)
             {

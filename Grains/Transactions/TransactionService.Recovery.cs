@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using OrleansMq.Grains.Naming;
-using OrleansMq.Storage;
-using OrleansMq.Storage.Codec;
+using OrleansMq.Grains.Queues;
 
 namespace OrleansMq.Grains.Transactions;
 
@@ -12,7 +11,6 @@ namespace OrleansMq.Grains.Transactions;
 /// </summary>
 internal sealed partial class TransactionService
 {
-    private const int ReadBatch = 1024;
 
     /// <summary>Newest op markers read at start even without pending half messages, so recent outcomes are remembered (about a second of busy traffic).</summary>
     private const int RememberedMarkers = 16_384;
@@ -40,7 +38,7 @@ internal sealed partial class TransactionService
         var from = halfRange.Min;
         if (opRange.Max > opRange.Min)
         {
-            foreach (var last in ReadAll(store, SystemTopics.TransactionOp, opRange.Max - 1))
+            foreach (var last in store.ReadForward(SystemTopics.TransactionOp, 0, opRange.Max - 1))
             {
                 if (TransactionRecords.TryReadOp(last, out _, out var recoverFrom, out _))
                 {
@@ -55,7 +53,7 @@ internal sealed partial class TransactionService
         lock (_gate)
         {
             var oldest = long.MaxValue;
-            foreach (var record in ReadAll(store, SystemTopics.TransactionHalf, from))
+            foreach (var record in store.ReadForward(SystemTopics.TransactionHalf, 0, from))
             {
                 halves++;
                 if (!TransactionRecords.TryReadHalf(record.Properties.Span, out var info))
@@ -79,7 +77,7 @@ internal sealed partial class TransactionService
 
             if (opFrom < opRange.Max)
             {
-                foreach (var marker in ReadAll(store, SystemTopics.TransactionOp, opFrom))
+                foreach (var marker in store.ReadForward(SystemTopics.TransactionOp, 0, opFrom))
                 {
                     markers++;
                     if (TransactionRecords.TryReadOp(marker, out var kind, out _, out var offsets))
@@ -134,35 +132,6 @@ internal sealed partial class TransactionService
                 TransactionRecords.Rollback => EndTransactionStatus.RolledBack,
                 _ => EndTransactionStatus.AlreadyDiscarded,
             });
-        }
-    }
-
-    private static IEnumerable<StoredMessage> ReadAll(MessageStore store, string topic, long from)
-    {
-        var offset = from;
-        while (true)
-        {
-            var read = store.Read(topic, 0, offset, ReadBatch, 16 * 1024 * 1024);
-            if (read.Status != ReadStatus.Found)
-            {
-                if (read.Status == ReadStatus.OffsetTooSmall && read.Range.Min > offset)
-                {
-                    offset = read.Range.Min;
-                    continue;
-                }
-
-                yield break;
-            }
-
-            var position = 0;
-            while (position < read.Records.Length)
-            {
-                var message = StoredMessage.From(read.Records[position..], store.StoreId);
-                position += message.StoredSize;
-                yield return message;
-            }
-
-            offset = read.NextQueueOffset;
         }
     }
 }
