@@ -17,6 +17,9 @@ namespace OrleansMq.Silo;
 /// <summary>Builds the broker web application: the Orleans silo, the dashboard, the MQ console, metrics and health endpoints.</summary>
 public static class BrokerHost
 {
+    /// <summary>Configuration section of the message store (<c>MessageStoreOptions</c>; <c>--flush</c> sets its FlushPolicy).</summary>
+    public const string StorageSectionName = "OrleansMq:Storage";
+
     /// <summary>Builds the host from <c>appsettings.json</c>, environment variables (<c>OrleansMq__Broker__Name</c>) and command-line arguments.</summary>
     /// <exception cref="OptionsValidationException">A setting is invalid (each problem named).</exception>
     public static WebApplication Build(string[] args)
@@ -33,12 +36,13 @@ public static class BrokerHost
         // Bound now, not when the silo resolves them, so a malformed value ends the start with one line.
         var membership = builder.Configuration.GetSection(SiloHostOptions.MembershipSectionName);
         membership.Get<ClusterMembershipOptions>();
+        builder.Configuration.GetSection(StorageSectionName).Get<MessageStoreOptions>();
 
         var dataDirectory = builder.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.DataDirectory)}"] ?? new BrokerOptions().DataDirectory;
         var address = host.ResolveAddress();
         builder.WebHost.UseUrls($"http://{new IPEndPoint(host.ListenOnAnyAddress ? IPAddress.Any : address, host.HttpPort)}");
         builder.Services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.SectionName));
-        builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection("OrleansMq:Storage"));
+        builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(StorageSectionName));
         builder.Services.AddOptions<ConsumerGroupOptions>().Bind(builder.Configuration.GetSection(ConsumerGroupOptions.SectionName));
         builder.Services.AddOptions<TimerOptions>().Bind(builder.Configuration.GetSection(TimerOptions.SectionName));
         var operations = builder.AddOrleansMqOperations();
@@ -93,7 +97,8 @@ public static class BrokerHost
         OptionsValidationException e => string.Join(" ", e.Failures),
         OrleansMqException e => e.Message,
         NpgsqlException e => "PostgreSQL: " + PostgresConnection.DescribeFailure(e),
-        InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
+        InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+            e.InnerException is { } reason ? $"{e.Message} {reason.Message}" : e.Message,
         CorruptLogException e => e.Message,
         ArgumentException e when e.Message.Contains("Options", StringComparison.Ordinal) => e.Message,
         IOException e when e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) => e.Message + " (another process uses one of the configured ports; see --silo-port, --gateway-port, --http-port)",

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 
 namespace OrleansMq.Storage.Flush;
@@ -10,6 +11,7 @@ namespace OrleansMq.Storage.Flush;
 /// crash or power loss. <see cref="Async"/> acknowledges from the page cache: a crash of the machine (not of the
 /// process) can lose up to one <see cref="Interval"/> of acknowledged messages.
 /// </remarks>
+[TypeConverter(typeof(FlushPolicyConverter))]
 public abstract class FlushPolicy
 {
     private static readonly FlushPolicy SyncInstance = new SyncFlushPolicy();

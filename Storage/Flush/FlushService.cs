@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansMq.Storage.CommitLog;
@@ -23,7 +22,8 @@ namespace OrleansMq.Storage.Flush;
 /// </remarks>
 internal sealed class FlushService
 {
-    private readonly ConcurrentQueue<AppendRequest> _pending = new();
+    private readonly PendingAppends _pending = new();
+    private readonly List<AppendRequest> _taken = [];
     private readonly ManualResetEventSlim _wake = new(false, 50);
     private readonly Thread _thread;
     private readonly CommitLog.CommitLog _log;
@@ -85,14 +85,10 @@ internal sealed class FlushService
             return;
         }
 
-        var target = Volatile.Read(ref _flushTarget);
-        foreach (var request in _pending)
+        var overdue = new List<AppendRequest>();
+        _pending.CopyEndingAtOrBelow(Volatile.Read(ref _flushTarget), overdue);
+        foreach (var request in overdue)
         {
-            if (request.EndLogOffset > target)
-            {
-                break;
-            }
-
             _completer.Stored(request, AppendStatus.FlushTimeout);
         }
     }
@@ -103,10 +99,7 @@ internal sealed class FlushService
         _stopping = true;
         _wake.Set();
         _thread.Join();
-        while (_pending.TryDequeue(out var request))
-        {
-            _completer.Failed(request, AppendStatus.StoreClosed);
-        }
+        FailAll(AppendStatus.StoreClosed);
     }
 
     private void Run()
@@ -135,10 +128,7 @@ internal sealed class FlushService
                     {
                         // A bug, not an IO failure (FlushOnce handles those): answer the waiting appends, keep running.
                         _logger.FlusherFaulted(ex);
-                        while (_pending.TryDequeue(out var request))
-                        {
-                            _completer.Failed(request, AppendStatus.IoError);
-                        }
+                        FailAll(AppendStatus.IoError);
                     }
                 }
 
@@ -242,31 +232,37 @@ internal sealed class FlushService
 
     private void CompleteDurable()
     {
-        var durable = _log.DurablePosition;
+        // A request of a failed epoch is taken whatever its offset: it is answered with IoError below.
+        var failed = Volatile.Read(ref _failedEpoch);
+        _pending.TakeWhile(static (request, state) => request.Epoch <= state.Failed || request.EndLogOffset <= state.Durable, (Failed: failed, Durable: _log.DurablePosition), _taken);
         var completed = 0;
-        while (_pending.TryPeek(out var request))
+        foreach (var request in _taken)
         {
-            if (request.Epoch <= Volatile.Read(ref _failedEpoch))
+            if (request.Epoch <= failed)
             {
-                _pending.TryDequeue(out _);
                 _completer.Failed(request, AppendStatus.IoError);
                 continue;
             }
 
-            if (request.EndLogOffset > durable)
-            {
-                break;
-            }
-
-            _pending.TryDequeue(out _);
             request.Queue!.PublishVisible(request.LastQueueOffset + 1);
             _completer.Stored(request, AppendStatus.Ok);
             completed++;
         }
 
+        _taken.Clear();
         if (completed > 0)
         {
             Volatile.Write(ref _lastCompleted, completed);
+        }
+    }
+
+    private void FailAll(AppendStatus status)
+    {
+        var all = new List<AppendRequest>();
+        _pending.TakeAll(all);
+        foreach (var request in all)
+        {
+            _completer.Failed(request, status);
         }
     }
 
@@ -285,10 +281,10 @@ internal sealed class FlushService
 
     private void FailOldEpoch()
     {
-        var failed = Volatile.Read(ref _failedEpoch);
-        while (_pending.TryPeek(out var request) && request.Epoch <= failed)
+        var failed = new List<AppendRequest>();
+        _pending.TakeWhile(static (request, epoch) => request.Epoch <= epoch, Volatile.Read(ref _failedEpoch), failed);
+        foreach (var request in failed)
         {
-            _pending.TryDequeue(out _);
             _completer.Failed(request, AppendStatus.IoError);
         }
     }

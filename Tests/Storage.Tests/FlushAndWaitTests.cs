@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OrleansMq.Storage.Flush;
 using OrleansMq.Storage.Internal;
 using OrleansMq.TestKit;
@@ -41,6 +42,39 @@ public sealed class FlushAndWaitTests
         Assert.True(await Wait.ForAsync(wait, "the long poll to wake after the flush"));
         Assert.Equal(ReadStatus.Found, store.Read(topic, 0, 0, 10, 1000).Status);
         Assert.True(store.GetStatus().DurablePosition >= result.Messages[0].LogOffset);
+    }
+
+    [Fact]
+    public async Task AppendAsync_SyncAcknowledged_FlusherKeepsNoReferenceToTheBatch()
+    {
+        // The flusher's pending list used to be a ConcurrentQueue that was peeked and enumerated, which keeps every
+        // dequeued slot referenced: acknowledged batches stayed reachable and gen0 GCs promoted megabytes at once.
+        using var dir = new TempDirectory("sync");
+        var time = StoreHarness.FakeNow();
+        await using var store = await StoreHarness.OpenAsync(StoreHarness.Options(dir.Path), time: time);
+        var topic = StoreHarness.Topic("sync");
+
+        var (append, batch) = AppendUnreferenced(store, topic);
+        Assert.Equal(AppendStatus.Ok, (await Wait.ForAsync(append, "the first append")).Status);
+        time.Advance(TimeSpan.FromSeconds(2)); // the flush-timeout watchdog reads the pending list
+        for (var i = 0; i < 3; i++)
+        {
+            // Later groups replace the writer's and flusher's references to the first one.
+            Assert.Equal(AppendStatus.Ok, (await Wait.ForAsync(store.AppendAsync(topic, 0, StoreHarness.One($"later-{i}")).AsTask(), "a later append")).Status);
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(batch.IsAlive, "the acknowledged batch is still reachable from the store");
+    }
+
+    // Not inlined and not async, so no local or state machine of the test keeps the batch alive.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (Task<AppendResult> Append, WeakReference Batch) AppendUnreferenced(MessageStore store, string topic)
+    {
+        var bytes = StoreHarness.Many(8, "weak");
+        return (store.AppendAsync(topic, 0, bytes).AsTask(), new WeakReference(bytes));
     }
 
     [Fact]
