@@ -44,6 +44,8 @@ public sealed partial class MessageStore : IAsyncDisposable
     private readonly CommitLog.CommitLog _log;
     private readonly ConsumeQueueTable _queues;
     private readonly KeyIndex? _index;
+    private long _indexCovered; // Log offset below which every index entry was flushed (checkpoint lock).
+    private long _indexFlushedAt; // Timestamp of that flush; 0 before the first (checkpoint lock).
     private readonly CommitLogWriter _writer;
     private readonly FlushService _flusher;
     private readonly DiskMonitor _disk;
@@ -247,7 +249,7 @@ public sealed partial class MessageStore : IAsyncDisposable
         _lock.Dispose();
     }
 
-    /// <summary>Flushes consume queues and indexes, then records what is durable and dispatched.</summary>
+    /// <summary>Flushes consume queues (and the index when due), then records what is durable and dispatched.</summary>
     private void WriteCheckpoint(bool clean)
     {
         lock (_checkpointLock)
@@ -258,9 +260,25 @@ public sealed partial class MessageStore : IAsyncDisposable
                 queue.Flush();
             }
 
-            _index?.Flush();
+            var covered = dispatched;
+            if (_index is not null)
+            {
+                // The index is flushed less often than the queues (IndexFlushInterval): its hash slots are written at
+                // random, so each flush writes back thousands of scattered pages and stalls the writer. The checkpoint
+                // then claims only what the last index flush covered, and recovery replays from there.
+                if (clean || _indexFlushedAt == 0 || _time.GetElapsedTime(_indexFlushedAt) >= _options.IndexFlushInterval
+                    || dispatched - _indexCovered >= _options.IndexFlushBytes)
+                {
+                    _index.Flush();
+                    _indexCovered = dispatched;
+                    _indexFlushedAt = _time.GetTimestamp();
+                }
+
+                covered = Math.Min(dispatched, _indexCovered);
+            }
+
             var durable = _log.DurablePosition;
-            var data = new CheckpointData(durable, Math.Min(dispatched, durable), _writer.LastStoreTimestamp, clean);
+            var data = new CheckpointData(durable, Math.Min(covered, durable), _writer.LastStoreTimestamp, clean);
             if (data != _checkpoint.Current || !_checkpoint.Found)
             {
                 // An idle store writes nothing: no fdatasync per interval when nothing moved.

@@ -53,6 +53,19 @@ public sealed class MessageStoreOptions
     /// </summary>
     public int IndexEntriesPerFile { get; set; } = 4_000_000;
 
+    /// <summary>
+    /// How often the key index is flushed: at the first checkpoint after this much time or after
+    /// <see cref="IndexFlushBytes"/> of log, whichever comes first (and always at close). Between index flushes the
+    /// checkpoint claims only what the last one covered, so a crash replays the log from there (RocketMQ flushes its
+    /// index files only when they roll; Kafka checkpoints its recovery point every 60 s). Random hash-slot writes
+    /// dirty thousands of scattered pages: flushing them with the 10 s checkpoint stalled the writer 10-30 ms and
+    /// put W2's p99 at 13-16 ms instead of 7-9 ms. Default 60 s.
+    /// </summary>
+    public TimeSpan IndexFlushInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Log bytes after which the index is flushed at the next checkpoint even inside <see cref="IndexFlushInterval"/>; bounds the replay after a crash. Default 1 GiB.</summary>
+    public long IndexFlushBytes { get; set; } = 1L << 30;
+
     /// <summary>Segments whose newest record is older than this are deleted. Default 72 h.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(72);
 

@@ -38,6 +38,8 @@ internal static class MessageStoreOptionsValidator
         Range(nameof(MessageStoreOptions.Retention), options.Retention, TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650));
         Range(nameof(MessageStoreOptions.RetentionCheckInterval), options.RetentionCheckInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(24));
         Range(nameof(MessageStoreOptions.CheckpointInterval), options.CheckpointInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
+        Range(nameof(MessageStoreOptions.IndexFlushInterval), options.IndexFlushInterval, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(nameof(MessageStoreOptions.IndexFlushBytes), options.IndexFlushBytes, 0, long.MaxValue);
         if (!(options.DiskUsageHighWatermark > 0 && options.DiskUsageHighWatermark <= 1))
         {
             Fail(nameof(MessageStoreOptions.DiskUsageHighWatermark), options.DiskUsageHighWatermark.ToString(CultureInfo.InvariantCulture), "(0, 1]");

@@ -62,4 +62,39 @@ public sealed class CheckpointTests
         var ex = await Assert.ThrowsAsync<InvalidDataException>(() => MessageStore.OpenAsync(options));
         Assert.Contains(StoreMetadata.FileName, ex.Message, StringComparison.Ordinal);
     }
+    [Theory]
+    [InlineData(true, 1L << 30, false)] // index due only after 60 s: the 10 s checkpoint stays at the last index flush
+    [InlineData(true, 1L, true)] // over IndexFlushBytes: flushed with the 10 s checkpoint
+    [InlineData(false, 1L << 30, true)] // no index: nothing holds the checkpoint back
+    public async Task Checkpoint_IndexNotYetFlushed_ClaimsOnlyWhatTheLastIndexFlushCovered(bool indexEnabled, long indexFlushBytes, bool coveredAfterTenSeconds)
+    {
+        using var dir = new TempDirectory("checkpoint");
+        var time = StoreHarness.FakeNow();
+        var options = StoreHarness.Options(dir.Path);
+        options.CheckpointInterval = TimeSpan.FromSeconds(10);
+        options.IndexFlushInterval = TimeSpan.FromSeconds(60);
+        options.IndexFlushBytes = indexFlushBytes;
+        options.IndexEnabled = indexEnabled;
+        await using var store = await StoreHarness.OpenAsync(options, time: time);
+        var opened = ReadCheckpoint(dir);
+
+        var result = await store.AppendAsync("t", 0, StoreHarness.One("keyed", StoreHarness.Props(("KEYS", "k1"))));
+        Assert.Equal(AppendStatus.Ok, result.Status);
+        var end = store.GetStatus().WrittenPosition;
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Wait.UntilAsync(() => ReadCheckpoint(dir).DurableLogOffset == end, "the 10 s checkpoint", observed: () => ReadCheckpoint(dir).ToString());
+
+        Assert.Equal(coveredAfterTenSeconds ? end : opened.DispatchedLogOffset, ReadCheckpoint(dir).DispatchedLogOffset);
+        time.Advance(TimeSpan.FromSeconds(50));
+        await Wait.UntilAsync(() => ReadCheckpoint(dir).DispatchedLogOffset == end, "the checkpoint after the index flush is due", observed: () => ReadCheckpoint(dir).ToString());
+    }
+
+    // The open store holds the file; parse a copy.
+    private static CheckpointData ReadCheckpoint(TempDirectory dir)
+    {
+        var copy = dir.Combine($"checkpoint-copy-{Guid.NewGuid():N}");
+        File.WriteAllBytes(copy, File.ReadAllBytes(dir.Combine("checkpoint")));
+        using var file = new CheckpointFile(copy);
+        return file.Current;
+    }
 }
