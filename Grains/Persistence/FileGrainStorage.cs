@@ -56,34 +56,41 @@ internal sealed partial class FileGrainStorage(string name, FileGrainStorageOpti
         grainState.RecordExists = true;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(stateName, grainId);
-        var current = CurrentVersion(path);
-        CheckETag(path, grainState.ETag, current);
-
-        var next = current + 1;
         var payload = serializer.Serialize(grainState.State).ToMemory();
         var bytes = new byte[HeaderSize + payload.Length];
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, Magic);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), FormatVersion);
-        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), next);
         payload.Span.CopyTo(bytes.AsSpan(HeaderSize));
-        DurableFile.WriteAllBytes(path, bytes);
+        var etag = grainState.ETag;
+        long next = 0;
+        await BlockingFileIo.RunAsync(() =>
+        {
+            var current = CurrentVersion(path);
+            CheckETag(path, etag, current);
+            next = current + 1;
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), next);
+            DurableFile.WriteAllBytes(path, bytes);
+        });
 
         grainState.ETag = next.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(stateName, grainId);
-        CheckETag(path, grainState.ETag, CurrentVersion(path));
-        File.Delete(path);
-        DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
+        var etag = grainState.ETag;
+        await BlockingFileIo.RunAsync(() =>
+        {
+            CheckETag(path, etag, CurrentVersion(path));
+            File.Delete(path);
+            DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
+        });
+
         ResetState(grainState);
-        return Task.CompletedTask;
     }
 
     private static void ResetState<T>(IGrainState<T> grainState)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Storage;
 using OrleansMq.Grains.Persistence;
@@ -30,6 +31,36 @@ public sealed class FileGrainStorageTests : IDisposable
         Assert.Equal("1", read.ETag);
         Assert.Empty(Directory.GetFiles(_directory.Path, "*.tmp", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public async Task Write_FileSystemBlocks_CallerThreadIsNotHeld()
+    {
+        // State writes wait for device flushes; on a thread-pool thread that stalled every grain of the silo. A FIFO
+        // in place of the state file makes the write's first open block until someone opens the other end.
+        var grainId = GrainId.Create("consumergroup", "blocked");
+        var storage = CreateStorage();
+        var state = new GrainState<Dictionary<string, string>> { State = new() { ["offset"] = "1" } };
+        await storage.WriteStateAsync("offsets", grainId, state);
+        var path = Assert.Single(Directory.GetFiles(_directory.Path, "*.state", SearchOption.AllDirectories));
+        File.Delete(path);
+        Assert.Equal(0, MakeFifo(path, Convert.ToUInt32("600", 8)));
+
+        Task? write = null;
+        var caller = new Thread(() => write = storage.WriteStateAsync("offsets", grainId, state)) { IsBackground = true };
+        caller.Start();
+        var returned = caller.Join(TimeSpan.FromSeconds(10));
+        using (var unblock = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            unblock.Write(new byte[16]); // a header of version 0: the write's ETag "1" no longer matches
+        }
+
+        Assert.True(returned, "WriteStateAsync held the calling thread while the file system blocked");
+        Assert.NotNull(write);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => write.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MakeFifo(string path, uint mode);
 
     [Fact]
     public async Task Read_Missing_ReturnsDefaultState()
