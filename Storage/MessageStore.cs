@@ -250,7 +250,7 @@ public sealed partial class MessageStore : IAsyncDisposable
     }
 
     /// <summary>Flushes consume queues (and the index when due), then records what is durable and dispatched.</summary>
-    private void WriteCheckpoint(bool clean)
+    private void WriteCheckpoint(bool clean, bool flushIndex = false)
     {
         lock (_checkpointLock)
         {
@@ -266,7 +266,7 @@ public sealed partial class MessageStore : IAsyncDisposable
                 // The index is flushed less often than the queues (IndexFlushInterval): its hash slots are written at
                 // random, so each flush writes back thousands of scattered pages and stalls the writer. The checkpoint
                 // then claims only what the last index flush covered, and recovery replays from there.
-                if (clean || _indexFlushedAt == 0 || _time.GetElapsedTime(_indexFlushedAt) >= _options.IndexFlushInterval
+                if (clean || flushIndex || _indexFlushedAt == 0 || _time.GetElapsedTime(_indexFlushedAt) >= _options.IndexFlushInterval
                     || dispatched - _indexCovered >= _options.IndexFlushBytes)
                 {
                     _index.Flush();
@@ -297,7 +297,7 @@ public sealed partial class MessageStore : IAsyncDisposable
         }
 
         writer.FlushNow();
-        WriteCheckpoint(clean: false);
+        WriteCheckpoint(clean: false, flushIndex: true);
         _logger.TopicDeleted(topic, removed.Count);
     }
 

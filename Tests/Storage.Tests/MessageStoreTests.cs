@@ -1,5 +1,6 @@
 using System.Text;
 using OrleansMq.Storage.Codec;
+using OrleansMq.Storage.Internal;
 using OrleansMq.TestKit;
 
 namespace OrleansMq.Storage.Tests;
@@ -294,6 +295,31 @@ public sealed class MessageStoreTests
             Assert.Equal(0, again.Messages[0].QueueOffset);
             Assert.Equal(["new"], StoreHarness.ReadAll(reopened, topic, 0).Select(r => r.Body));
         }
+    }
+
+    [Fact]
+    public async Task DeleteTopicAsync_ThenCrash_ReplayDoesNotResurrectTheTopic()
+    {
+        // The index is flushed less often than the checkpoint; a deletion must still checkpoint past the topic's
+        // records, or the replay after a crash would dispatch them into new queue files again.
+        using var dir = new TempDirectory("store");
+        using var image = new TempDirectory("store-crash");
+        var options = StoreHarness.Options(dir.Path);
+        options.IndexFlushInterval = TimeSpan.FromHours(1);
+        var topic = StoreHarness.Topic("delete");
+        var other = StoreHarness.Topic("keep");
+        await using (var store = await StoreHarness.OpenAsync(options, new StoreTestHooks { CheckpointInterval = Timeout.InfiniteTimeSpan }))
+        {
+            await store.AppendAsync(topic, 0, StoreHarness.Many(3, "gone"));
+            await store.AppendAsync(other, 0, StoreHarness.Many(2, "kept"));
+            await store.DeleteTopicAsync(topic);
+            StoreHarness.CopyDirectory(dir.Path, image.Path); // the files as a crash would leave them
+        }
+
+        var crashed = StoreHarness.Options(image.Path);
+        await using var reopened = await StoreHarness.OpenAsync(crashed);
+        Assert.Equal([other], reopened.ListQueues().Select(q => q.Topic));
+        Assert.Equal(default, reopened.GetQueueRange(topic, 0));
     }
 
     [Fact]
