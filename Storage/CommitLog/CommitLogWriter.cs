@@ -487,11 +487,7 @@ internal sealed class CommitLogWriter
 
         if (_flusher!.IsSync)
         {
-            foreach (var request in _encoded)
-            {
-                _flusher.Enqueue(request);
-            }
-
+            _flusher.Enqueue(_encoded);
             _flusher.Signal();
         }
         else

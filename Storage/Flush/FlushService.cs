@@ -59,8 +59,8 @@ internal sealed class FlushService
 
     public void Start() => _thread.Start();
 
-    /// <summary>Writer thread: a written request waiting for durability.</summary>
-    public void Enqueue(AppendRequest request) => _pending.Enqueue(request);
+    /// <summary>Writer thread: a written group's requests waiting for durability, in log order.</summary>
+    public void Enqueue(List<AppendRequest> requests) => _pending.EnqueueRange(requests);
 
     /// <summary>Asks for a flush of everything written so far.</summary>
     public void Signal()

@@ -21,11 +21,16 @@ internal sealed class PendingAppends
 
     public bool IsEmpty => Volatile.Read(ref _count) == 0;
 
-    public void Enqueue(AppendRequest request)
+    /// <summary>Adds a written group's requests, in log order, under one lock.</summary>
+    public void EnqueueRange(List<AppendRequest> requests)
     {
         lock (_lock)
         {
-            _queue.Enqueue(request);
+            foreach (var request in requests)
+            {
+                _queue.Enqueue(request);
+            }
+
             Volatile.Write(ref _count, _queue.Count);
         }
     }
