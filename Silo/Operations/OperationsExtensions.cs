@@ -48,9 +48,30 @@ internal static class OperationsExtensions
         if (options.Dashboard)
         {
             silo.AddDashboard();
+            if (!options.DashboardProfiling)
+            {
+                RemoveDashboardProfiler(silo.Services);
+            }
         }
 
         return silo;
+    }
+
+    /// <summary>
+    /// Removes the dashboard's grain call filter. Any global incoming filter puts every grain call through Orleans'
+    /// filter pipeline (an invoker and two async state machines per call); the dashboard offers no switch for it and
+    /// the type is internal, hence the match by name.
+    /// </summary>
+    private static void RemoveDashboardProfiler(IServiceCollection services)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IIncomingGrainCallFilter)
+                && services[i].ImplementationType?.FullName == "Orleans.Dashboard.Implementation.GrainProfilerFilter")
+            {
+                services.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>Maps <c>/health</c>, <c>/health/live</c>, <c>/health/ready</c> and, when enabled, <c>/dashboard</c>, <c>/console</c> with <c>/api</c>, and <c>/metrics</c>.</summary>

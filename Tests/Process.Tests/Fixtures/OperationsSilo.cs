@@ -57,6 +57,7 @@ public sealed class OperationsSilo : IAsyncLifetime
             "--gateway-port", GatewayPort.ToString(CultureInfo.InvariantCulture),
             "--http-port", HttpPort.ToString(CultureInfo.InvariantCulture),
             "--OrleansMq:Operations:ConsoleSampleInterval=00:00:00.5",
+            "--OrleansMq:Operations:DashboardProfiling=true",
             "--OrleansMq:Metrics:LagInterval=00:00:01",
             "--OrleansMq:Storage:SegmentSize=67108864",
         ], workingDirectory: data, environment: new Dictionary<string, string?>
