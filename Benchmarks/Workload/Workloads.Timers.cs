@@ -186,14 +186,18 @@ internal sealed partial class Workloads
         Console.Error.WriteLine($"W5: warmed up in {(Now - start) / Frequency:F1} s");
     }
 
-    private static async Task<long> WrittenBytesAsync(MqClient target)
+    private static Task<long> WrittenBytesAsync(MqClient target) =>
+        SumOverLiveBrokersAsync(target, async broker => (await target.Admin.GetBrokerStatusAsync(broker)).WrittenPosition);
+
+    /// <summary>The sum of <paramref name="value"/> over the brokers that are alive.</summary>
+    private static async Task<long> SumOverLiveBrokersAsync(MqClient target, Func<string, Task<long>> value)
     {
         long total = 0;
         foreach (var broker in await target.Admin.ListBrokersAsync())
         {
             if (broker.IsAlive)
             {
-                total += (await target.Admin.GetBrokerStatusAsync(broker.Name)).WrittenPosition;
+                total += await value(broker.Name);
             }
         }
 
@@ -452,19 +456,8 @@ internal sealed partial class Workloads
         }
     }
 
-    private static async Task<long> PendingTimersAsync(MqClient target)
-    {
-        long total = 0;
-        foreach (var broker in await target.Admin.ListBrokersAsync())
-        {
-            if (broker.IsAlive)
-            {
-                total += (await target.Admin.GetBrokerStatsAsync(broker.Name)).PendingTimers;
-            }
-        }
-
-        return total;
-    }
+    private static Task<long> PendingTimersAsync(MqClient target) =>
+        SumOverLiveBrokersAsync(target, async broker => (await target.Admin.GetBrokerStatsAsync(broker)).PendingTimers);
 
     private readonly record struct TimerLoad(long Acked, double Seconds, long Errors, CpuUsage Cpu);
 
