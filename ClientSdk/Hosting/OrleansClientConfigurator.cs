@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Messaging;
+using OrleansMq.Grains.Networking;
 
 namespace OrleansMq.Client.Hosting;
 
@@ -19,6 +20,7 @@ internal static class OrleansClientConfigurator
             messaging.ResponseTimeout = mq.Value.ResponseTimeout);
         client.Services.AddSingleton<IGatewayListProvider, GatewayDiscovery>();
         client.UseConnectionRetryFilter<ConnectRetryFilter>();
+        client.Services.UseLargeTransportBuffers();
     }
 
     /// <summary>Retries connecting every half second until <see cref="MqClientOptions.ConnectTimeout"/> has passed since the first failure.</summary>

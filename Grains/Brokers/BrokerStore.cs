@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansMq.Grains.Hosting;
+using OrleansMq.Grains.Networking;
 using OrleansMq.Storage;
 using OrleansMq.Storage.Configuration;
 
@@ -45,6 +46,10 @@ internal sealed partial class BrokerStore(
             var options = storeOptions.Value;
             _store = await MessageStore.OpenAsync(options, loggerFactory, timeProvider, cancellationToken);
             LogOpened(BrokerName, Path.GetFullPath(options.Directory), _store.StoreId);
+            if (TransportBuffers.UnavailableReason is { } reason)
+            {
+                LogSmallTransportBuffers(reason);
+            }
         }
         catch
         {
@@ -70,6 +75,9 @@ internal sealed partial class BrokerStore(
 
     [LoggerMessage(1, LogLevel.Information, "Broker {Broker} opened its message store in {Directory} (store id {StoreId:X16})")]
     private partial void LogOpened(string broker, string directory, long storeId);
+
+    [LoggerMessage(3, LogLevel.Warning, "Orleans' socket transport keeps its 4 KiB buffers ({Reason}): large produce batches and pulls cost more receive calls")]
+    private partial void LogSmallTransportBuffers(string reason);
 
     [LoggerMessage(2, LogLevel.Information, "Broker {Broker} closed its message store")]
     private partial void LogClosed(string broker);

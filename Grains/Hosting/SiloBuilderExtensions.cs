@@ -9,6 +9,7 @@ using Orleans.Storage;
 using OrleansMq.Grains.Brokers;
 using OrleansMq.Grains.Diagnostics;
 using OrleansMq.Grains.Hosting;
+using OrleansMq.Grains.Networking;
 using OrleansMq.Grains.Persistence;
 using OrleansMq.Grains.Placement;
 using OrleansMq.Grains.Scheduling;
@@ -83,6 +84,7 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton<BrokerRegistration>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerRegistration>());
         builder.AddPlacementDirector<BrokerPinnedPlacement, BrokerPinnedPlacementDirector>();
+        services.UseLargeTransportBuffers();
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using OrleansMq.Client.Consuming;
 using OrleansMq.Client.Messages;
 using OrleansMq.Grains.Messages;
+using OrleansMq.Grains.Networking;
 using OrleansMq.Process.Tests.Fixtures;
 using OrleansMq.Silo.Schema;
 using OrleansMq.TestKit;
@@ -49,6 +50,56 @@ public sealed class ClusterTests(PostgresServerFixture postgres) : ProcessTestBa
         Assert.Equal(["broker-1", "broker-2", "broker-3"], sent.Select(r => r.Queue.Broker).Distinct().Order());
         var received = await PullAllAsync(client.CreatePullConsumer(), topic, 600);
         Assert.Equal(Enumerable.Range(0, 600).Select(i => $"m{i}").Order(), received.Order());
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task MessagesAroundTheTransportBufferSize_CrossClientToSiloAndSiloToSiloSockets_Intact()
+    {
+        // The transport reads into 64 KiB blocks (TransportBuffers): frames that end exactly on, just before and just
+        // after a block boundary, and frames spanning many blocks, through the gateway and on to the other broker.
+        var cluster = await StartClusterAsync(silos: 2);
+        var client = await cluster.ConnectAsync();
+        var topic = Topics.Unique("frames");
+        await client.Admin.CreateTopicAsync(topic, 4);
+        int[] sizes = [1, 4095, 4097, TransportBuffers.BlockSize - 1, TransportBuffers.BlockSize, TransportBuffers.BlockSize + 1, 200_000, 1 << 20, 4 << 20];
+        var random = new Random(7);
+        var bodies = new Dictionary<string, byte[]>();
+        for (var copy = 0; copy < 8; copy++)
+        {
+            foreach (var size in sizes)
+            {
+                var body = new byte[size];
+                random.NextBytes(body);
+                bodies[$"{size}-{copy}"] = body;
+            }
+        }
+
+        await using (var producer = client.CreateProducer())
+        {
+            // Concurrent sends: each queue's batches carry several messages, so requests also cross block boundaries mid-message.
+            var sent = await Task.WhenAll(bodies.Select(b => producer.SendAsync(new Message(topic, b.Value) { Keys = { b.Key } })));
+            Assert.All(sent, r => Assert.Equal(SendStatus.Ok, r.Status));
+            Assert.Equal(["broker-1", "broker-2"], sent.Select(r => r.Queue.Broker).Distinct().Order());
+        }
+
+        await using var consumer = client.CreatePullConsumer();
+        consumer.Assign(await consumer.GetQueuesAsync(topic));
+        var received = new Dictionary<string, byte[]>();
+        await Wait.UntilAsync(
+            async () =>
+            {
+                foreach (var message in await consumer.PollAsync(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken))
+                {
+                    received[message.Keys.Single()] = message.Body.ToArray();
+                }
+
+                return received.Count >= bodies.Count;
+            },
+            $"{bodies.Count} messages of {topic} pulled",
+            TimeSpan.FromSeconds(60),
+            () => $"{received.Count} pulled");
+        Assert.Equal(bodies.Keys.Order(), received.Keys.Order());
+        Assert.All(bodies, b => Assert.True(b.Value.AsSpan().SequenceEqual(received[b.Key]), $"body {b.Key} differs"));
     }
 
     [Fact(Timeout = 300_000)]
