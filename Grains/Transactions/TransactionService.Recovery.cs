@@ -11,7 +11,6 @@ namespace OrleansMq.Grains.Transactions;
 /// </summary>
 internal sealed partial class TransactionService
 {
-
     /// <summary>Newest op markers read at start even without pending half messages, so recent outcomes are remembered (about a second of busy traffic).</summary>
     private const int RememberedMarkers = 16_384;
 
