@@ -1,4 +1,5 @@
 using System.Globalization;
+using OrleansMq.Client.Producing;
 
 namespace OrleansMq.Benchmarks.Workload;
 
@@ -16,6 +17,12 @@ internal sealed record WorkloadSettings
     public int InFlight { get; init; } = 1000;
 
     public int Rate { get; init; } = 10_000;
+
+    /// <summary>The producers' queue selection (SDK default: sticky).</summary>
+    public QueueSelection QueueSelection { get; init; } = new ProducerOptions().QueueSelection;
+
+    /// <summary>The producers' bytes per queue under sticky selection (SDK default).</summary>
+    public int StickyQueueBytes { get; init; } = new ProducerOptions().StickyQueueBytes;
 
     public long Prefill { get; init; } = 1_000_000;
 
@@ -78,6 +85,7 @@ internal sealed record WorkloadSettings
           all = W1-W4; W5 (1,000,000 pending timers, ~3 min) runs only when named
           --seconds 15 --warmup 3 --size 1024 --inflight 1000 --rate 10000
           --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
+          --queue-selection sticky|round-robin --sticky-bytes 64KiB   the producers' spreading (SDK defaults)
           W5: --timers 1000000 --timer-size 128 --timer-load-seconds 900 --timer-warmup-bytes 4GiB
               --late-timers 20000 --late-spread 8 --no-restart
               --timer-control    load the same messages without a delivery time: the control for W5_ratio
@@ -102,6 +110,16 @@ internal sealed record WorkloadSettings
                 case "--warmup" when value is not null: s = s with { Warmup = D(value) }; break;
                 case "--size" when value is not null: s = s with { Size = int.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--inflight" when value is not null: s = s with { InFlight = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--queue-selection" when value is not null:
+                    if (!TryParseSelection(value, out var selection))
+                    {
+                        Console.Error.WriteLine($"--queue-selection is '{value}'; it must be sticky or round-robin");
+                        return null;
+                    }
+
+                    s = s with { QueueSelection = selection };
+                    break;
+                case "--sticky-bytes" when value is not null: s = s with { StickyQueueBytes = checked((int)ParseSize(value)) }; break;
                 case "--rate" when value is not null: s = s with { Rate = int.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--prefill" when value is not null: s = s with { Prefill = long.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--prefill-seconds" when value is not null: s = s with { PrefillSeconds = D(value) }; break;
@@ -161,6 +179,17 @@ internal sealed record WorkloadSettings
     }
 
     private static double D(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    private static bool TryParseSelection(string text, out QueueSelection selection)
+    {
+        selection = text.ToLowerInvariant() switch
+        {
+            "sticky" => QueueSelection.Sticky,
+            "round-robin" or "roundrobin" => QueueSelection.RoundRobin,
+            _ => (QueueSelection)(-1),
+        };
+        return Enum.IsDefined(selection);
+    }
 
     private static long ParseSize(string text)
     {

@@ -4,7 +4,6 @@ using OrleansMq.Benchmarks.Common;
 using OrleansMq.Client.Consuming;
 using OrleansMq.Client.Hosting;
 using OrleansMq.Client.Messages;
-using OrleansMq.Client.Producing;
 using OrleansMq.Grains.Consumers;
 
 namespace OrleansMq.Benchmarks.Workload;
@@ -166,7 +165,7 @@ internal sealed partial class Workloads
         }
 
         Console.Error.WriteLine($"W5: warming up until the commit log holds {settings.TimerWarmupBytes / (double)(1L << 30):0.##} GiB (at most 180 s) ...");
-        await using (var producer = client.CreateProducer(new ProducerOptions { MaxInFlightMessages = settings.InFlight * 2 }))
+        await using (var producer = client.CreateProducer(ProducerOptions()))
         {
             while (!Volatile.Read(ref reached) && Now < deadline)
             {
@@ -244,7 +243,7 @@ internal sealed partial class Workloads
         var start = Now;
         var stop = start + Ticks(settings.TimerLoadSeconds);
         var report = start + Ticks(10);
-        await using (var producer = client.CreateProducer(new ProducerOptions { MaxInFlightMessages = settings.InFlight * 2 }))
+        await using (var producer = client.CreateProducer(ProducerOptions()))
         {
             while (sent < settings.Timers && Now < stop)
             {
@@ -363,7 +362,7 @@ internal sealed partial class Workloads
             }
         }
 
-        await using (var producer = client.CreateProducer(new ProducerOptions { MaxInFlightMessages = settings.InFlight * 2 }))
+        await using (var producer = client.CreateProducer(ProducerOptions()))
         {
             for (var i = 0; i < count; i++)
             {

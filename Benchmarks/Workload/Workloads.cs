@@ -44,6 +44,14 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         }
     }
 
+    /// <summary>The producer settings of every workload: twice the sends in flight (never the limit), the chosen queue selection.</summary>
+    private ProducerOptions ProducerOptions() => new()
+    {
+        MaxInFlightMessages = settings.InFlight * 2,
+        QueueSelection = settings.QueueSelection,
+        StickyQueueBytes = settings.StickyQueueBytes,
+    };
+
     private static long Ticks(double seconds) => (long)(seconds * Frequency);
 
     private double MiB(double messagesPerSecond) => messagesPerSecond * settings.Size / (1024.0 * 1024.0);
@@ -58,7 +66,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
             await client.Admin.CreateTopicAsync(names[t], queuesPerTopic);
         }
 
-        await using var producer = client.CreateProducer(new ProducerOptions { MaxInFlightMessages = settings.InFlight * 2 });
+        await using var producer = client.CreateProducer(ProducerOptions());
         var payload = Payload.Random(settings.Size);
         var latency = new LatencyRecorder(20_000_000);
         var slots = new SemaphoreSlim(settings.InFlight, settings.InFlight);
@@ -234,7 +242,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         await client.Admin.CreateTopicAsync(topic, 16);
         var payload = Payload.Random(settings.Size);
         long acked = 0, errors = 0;
-        await using (var producer = client.CreateProducer(new ProducerOptions { MaxInFlightMessages = settings.InFlight * 2 }))
+        await using (var producer = client.CreateProducer(ProducerOptions()))
         {
             var slots = new SemaphoreSlim(settings.InFlight, settings.InFlight);
             var stop = Now + Ticks(settings.PrefillSeconds);

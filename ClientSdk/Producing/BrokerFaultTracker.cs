@@ -23,10 +23,12 @@ internal sealed class BrokerFaultTracker(TimeSpan backoff, TimeProvider time)
     public bool IsFaulty(string broker) => !_until.IsEmpty && _until.TryGetValue(broker, out var until) && time.GetTimestamp() < until;
 
     /// <summary>Round-robin over the queues, skipping the broker that just failed this message and brokers failing lately.</summary>
-    public QueueRoute SelectQueue(TopicRoute route, string? avoid)
+    public QueueRoute SelectQueue(TopicRoute route, string? avoid) => SelectQueue(route, avoid, (uint)Interlocked.Increment(ref _roundRobin));
+
+    /// <summary>The first usable queue at or after index <paramref name="start"/> (modulo the queue count), skipping as <see cref="SelectQueue(TopicRoute, string?)"/> does.</summary>
+    public QueueRoute SelectQueue(TopicRoute route, string? avoid, uint start)
     {
         var queues = route.Queues;
-        var start = (uint)Interlocked.Increment(ref _roundRobin);
         for (var i = 0; i < queues.Length; i++)
         {
             var queue = queues[(int)((start + (uint)i) % (uint)queues.Length)];

@@ -12,7 +12,7 @@ namespace OrleansMq.Client.Producing;
 
 /// <summary>
 /// Sends messages: synchronously awaited (<see cref="SendAsync"/>), with a callback (<see cref="Send"/>) or one-way
-/// (<see cref="SendOneway"/>). Messages are spread round-robin over the topic's writable queues, batched per queue,
+/// (<see cref="SendOneway"/>). Messages are spread over the topic's writable queues (<see cref="ProducerOptions.QueueSelection"/>), batched per queue,
 /// and retried on another broker when a broker fails (at most <see cref="ProducerOptions.RetryTimes"/> times).
 /// </summary>
 /// <remarks>
@@ -29,6 +29,7 @@ public sealed partial class Producer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly InFlightLimiter _limiter;
     private readonly BrokerFaultTracker _faults;
+    private readonly StickyQueueSelector? _sticky;
     private readonly ConcurrentDictionary<(string Topic, int QueueId, string Broker), QueueSender> _senders = new();
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -48,6 +49,7 @@ public sealed partial class Producer : IAsyncDisposable
         _logger = logger;
         _limiter = new InFlightLimiter(options.MaxInFlightMessages, options.MaxInFlightBytes);
         _faults = new BrokerFaultTracker(options.BrokerFaultBackoff, _time);
+        _sticky = options.QueueSelection == QueueSelection.Sticky ? new StickyQueueSelector(_faults, options.StickyQueueBytes, HasBatchInFlight) : null;
         ProducerId = options.EnableIdempotence ? NewProducerId() : 0;
     }
 
@@ -144,7 +146,7 @@ public sealed partial class Producer : IAsyncDisposable
         }
         else
         {
-            queue = _faults.SelectQueue(route, send.AvoidBroker);
+            queue = _sticky is not null ? _sticky.Select(route, send.Size, send.AvoidBroker) : _faults.SelectQueue(route, send.AvoidBroker);
         }
 
         SenderFor(send.Topic, queue).Enqueue(send);
@@ -165,7 +167,8 @@ public sealed partial class Producer : IAsyncDisposable
         return (int)(hash % (ulong)Math.Max(1, route.Queues.Length));
     }
 
-    /// <summary>Round-robin over the queues, skipping the broker that just failed this message and brokers failing lately.</summary>
+    private bool HasBatchInFlight(string topic, QueueRoute queue) =>
+        _senders.TryGetValue((topic, queue.QueueId, queue.Broker), out var sender) && sender.HasBatchInFlight;
 
     private QueueSender SenderFor(string topic, QueueRoute queue)
     {

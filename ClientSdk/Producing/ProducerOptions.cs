@@ -28,6 +28,19 @@ public sealed record ProducerOptions
     /// </summary>
     public TimeSpan Linger { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How messages without a sharding key are spread over a topic's queues. Default <see cref="QueueSelection.Sticky"/>
+    /// (as in Kafka): with round-robin over a topic of 1,000 queues and 1,000 messages in flight, every batch held one
+    /// message and throughput fell to 0.65-0.8 of a 16-queue topic's (docs/benchmarks.md, W4).
+    /// </summary>
+    public QueueSelection QueueSelection { get; init; } = QueueSelection.Sticky;
+
+    /// <summary>
+    /// With <see cref="QueueSelection.Sticky"/>, the most bytes (properties and bodies) sent to one queue before the next
+    /// queue is chosen. Default 64 KiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
+    /// </summary>
+    public int StickyQueueBytes { get; init; } = 64 * 1024;
+
     /// <summary>Largest batch in bytes of encoded messages. Default 1 MiB.</summary>
     public int MaxBatchBytes { get; init; } = 1024 * 1024;
 
@@ -78,6 +91,8 @@ public sealed record ProducerOptions
         Check(errors, BrokerFaultBackoff >= TimeSpan.Zero, $"ProducerOptions.BrokerFaultBackoff is {BrokerFaultBackoff}; it may not be negative.");
         Check(errors, Linger >= TimeSpan.Zero && Linger <= TimeSpan.FromSeconds(1), $"ProducerOptions.Linger is {Linger}; it must be between 0 and 00:00:01.");
         Check(errors, MaxBatchBytes is >= 1024 and <= 64 * 1024 * 1024, $"ProducerOptions.MaxBatchBytes is {MaxBatchBytes}; it must be between 1024 and 67108864.");
+        Check(errors, Enum.IsDefined(QueueSelection), $"ProducerOptions.QueueSelection is {QueueSelection}; it must be Sticky or RoundRobin.");
+        Check(errors, StickyQueueBytes is >= 1 and <= 64 * 1024 * 1024, $"ProducerOptions.StickyQueueBytes is {StickyQueueBytes}; it must be between 1 and 67108864.");
         Check(errors, MaxBatchMessages is >= 1 and <= 65_536, $"ProducerOptions.MaxBatchMessages is {MaxBatchMessages}; it must be between 1 and 65536.");
         Check(errors, MaxInFlightBatchesPerQueue is >= 1 and <= 64, $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; it must be between 1 and 64.");
         Check(errors, !EnableIdempotence || MaxInFlightBatchesPerQueue == 1,

@@ -45,6 +45,9 @@ internal sealed class QueueSender
 
     public MessageQueue Queue { get; }
 
+    /// <summary>True while a batch of this queue is being sent (read without the lock: a hint for queue selection).</summary>
+    public bool HasBatchInFlight => Volatile.Read(ref _inFlight) > 0;
+
     public void Enqueue(PendingSend send)
     {
         List<PendingSend>? batch = null;

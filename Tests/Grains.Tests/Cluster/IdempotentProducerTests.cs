@@ -56,7 +56,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         const int count = 500;
         var topic = TestTopics.Unique("idem-many");
         await fixture.Client.Admin.CreateTopicAsync(topic, 4);
-        await using var producer = fixture.Client.CreateProducer();
+        await using var producer = fixture.Client.CreateProducer(TestProducers.RoundRobin);
         var dropped = fixture.LostAcks.Dropped;
         fixture.LostAcks.DropNextResponses(topic, 6);
 

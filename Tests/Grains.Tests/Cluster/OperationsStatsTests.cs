@@ -17,7 +17,7 @@ public sealed class OperationsStatsTests(ThreeBrokerCluster fixture) : IClassFix
     {
         var topic = TestTopics.Unique("stats");
         var route = await fixture.Client.Admin.CreateTopicAsync(topic, 6);
-        await using var producer = fixture.Client.CreateProducer();
+        await using var producer = fixture.Client.CreateProducer(TestProducers.RoundRobin);
         var sends = Enumerable.Range(0, 60).Select(i => producer.SendAsync(new Message(topic, $"stats {i:D2}"))).ToArray();
         var sent = await Wait.ForAsync(Task.WhenAll(sends), $"60 sends to {topic}");
 

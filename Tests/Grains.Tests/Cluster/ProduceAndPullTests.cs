@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using OrleansMq.Client.Messages;
+using OrleansMq.Client.Producing;
 using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Tests.Fixtures;
 using OrleansMq.TestKit;
@@ -73,11 +74,34 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task SendAsync_BurstWithDefaultStickySelection_FillsOneQueueAtATimeAndUsesEveryQueue()
+    {
+        var topic = TestTopics.Unique("sticky");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 8);
+        var options = new ProducerOptions { StickyQueueBytes = 16 * 1024 };
+        Assert.Equal(QueueSelection.Sticky, options.QueueSelection);
+        await using var producer = fixture.Client.CreateProducer(options);
+        var body = new byte[1024];
+        await producer.SendAsync(new Message(topic, "route")); // Cached route: the burst below is dispatched in call order.
+
+        // 240 sends of 1 KiB started together: about 16 runs of 15-16 consecutive messages, one queue per run. Round-robin
+        // would change queue 239 times; a run can only end early (its queue finished its batches), never run long.
+        var sent = await Task.WhenAll(Enumerable.Range(0, 240).Select(_ => producer.SendAsync(new Message(topic, body))));
+        var changes = sent.Zip(sent.Skip(1)).Count(p => p.First.Queue != p.Second.Queue);
+        Assert.InRange(changes, 14, 60);
+        Assert.All(sent.Chunk(17), run => Assert.True(run.Select(r => r.Queue).Distinct().Count() <= 2, "a run of 17 consecutive sends spanned more than two queues"));
+        Assert.Equal(8, sent.Select(r => r.Queue.QueueId).Distinct().Count());
+        var stored = await Task.WhenAll(Enumerable.Range(0, 8).Select(q => fixture.Client.CreatePullConsumer()
+            .PullAsync(sent.First(r => r.Queue.QueueId == q).Queue, 0, 241, TimeSpan.Zero, cancellationToken: TestContext.Current.CancellationToken)));
+        Assert.Equal(241, stored.Sum(p => p.Messages.Count));
+    }
+
+    [Fact]
     public async Task QueueGrains_AfterProducing_AreActiveOnTheirOwningBroker()
     {
         var topic = TestTopics.Unique("placement");
         var route = await fixture.Client.Admin.CreateTopicAsync(topic, 6);
-        await using var producer = fixture.Client.CreateProducer();
+        await using var producer = fixture.Client.CreateProducer(TestProducers.RoundRobin);
         await Task.WhenAll(Enumerable.Range(0, 60).Select(i => producer.SendAsync(new Message(topic, $"m{i}"))));
 
         var management = fixture.Cluster.Client.GetGrain<IManagementGrain>(0);
@@ -246,7 +270,7 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
     {
         var topic = TestTopics.Unique("poll");
         await fixture.Client.Admin.CreateTopicAsync(topic, 3);
-        await using var producer = fixture.Client.CreateProducer();
+        await using var producer = fixture.Client.CreateProducer(TestProducers.RoundRobin);
         await Task.WhenAll(Enumerable.Range(0, 90).Select(i => producer.SendAsync(new Message(topic, $"m{i}"))));
 
         await using var consumer = fixture.Client.CreatePullConsumer();

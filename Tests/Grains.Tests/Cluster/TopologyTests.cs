@@ -14,7 +14,7 @@ public sealed class TopologyTests(ThreeBrokerCluster fixture) : IClassFixture<Th
     {
         var topic = TestTopics.Unique("restart");
         var route = await fixture.Client.Admin.CreateTopicAsync(topic, 6);
-        await using (var producer = fixture.Client.CreateProducer())
+        await using (var producer = fixture.Client.CreateProducer(TestProducers.RoundRobin))
         {
             await Task.WhenAll(Enumerable.Range(0, 300).Select(i => producer.SendAsync(new Message(topic, $"before-{i}"))));
         }
@@ -36,7 +36,7 @@ public sealed class TopologyTests(ThreeBrokerCluster fixture) : IClassFixture<Th
         }
 
         // Served again: new appends continue the offsets of the recovered queues.
-        await using (var producer = fixture.Client.CreateProducer())
+        await using (var producer = fixture.Client.CreateProducer(TestProducers.RoundRobin))
         {
             var results = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => producer.SendAsync(new Message(topic, $"after-{i}"))));
             Assert.All(results.Where(r => r.Queue.Broker == victim.Name), r => Assert.InRange(r.QueueOffset, 50, 59));
@@ -48,7 +48,7 @@ public sealed class TopologyTests(ThreeBrokerCluster fixture) : IClassFixture<Th
     {
         var topic = TestTopics.Unique("grow");
         await fixture.Client.Admin.CreateTopicAsync(topic, 4);
-        await using var producer = fixture.Client.CreateProducer();
+        await using var producer = fixture.Client.CreateProducer(TestProducers.RoundRobin);
         var before = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => producer.SendAsync(new Message(topic, $"a{i}"))));
         Assert.All(before, r => Assert.InRange(r.Queue.QueueId, 0, 3));
 

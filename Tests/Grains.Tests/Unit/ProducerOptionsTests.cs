@@ -21,4 +21,24 @@ public sealed class ProducerOptionsTests
         Assert.Contains("ProducerOptions.RetryBackoff", problem);
         Assert.Contains("between 0 and 00:00:10", problem);
     }
+
+    [Fact]
+    public void Validate_Defaults_StickySelectionOf64KiB()
+    {
+        var options = new ProducerOptions();
+        Assert.Equal(QueueSelection.Sticky, options.QueueSelection);
+        Assert.Equal(64 * 1024, options.StickyQueueBytes);
+    }
+
+    [Fact]
+    public void Validate_UnknownQueueSelectionOrStickyBytesOutOfRange_NamesTheOptionAndWhatIsAllowed()
+    {
+        var selection = Assert.Single(new ProducerOptions { QueueSelection = (QueueSelection)7 }.Validate());
+        Assert.Contains("ProducerOptions.QueueSelection is 7", selection);
+        Assert.Contains("Sticky or RoundRobin", selection);
+
+        var bytes = Assert.Single(new ProducerOptions { StickyQueueBytes = 0 }.Validate());
+        Assert.Contains("ProducerOptions.StickyQueueBytes is 0", bytes);
+        Assert.Contains("between 1 and 67108864", bytes);
+    }
 }

@@ -1,5 +1,6 @@
 using OrleansMq.Client.Consuming;
 using OrleansMq.Client.Messages;
+using OrleansMq.Client.Producing;
 using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Networking;
 using OrleansMq.Process.Tests.Fixtures;
@@ -43,7 +44,7 @@ public sealed class ClusterTests(PostgresServerFixture postgres) : ProcessTestBa
         var route = await client.Admin.CreateTopicAsync(topic, 6);
         Assert.Equal(["broker-1", "broker-2", "broker-3"], route.Queues.Select(q => q.Broker).Distinct().Order());
 
-        await using var producer = client.CreateProducer();
+        await using var producer = client.CreateProducer(new ProducerOptions { QueueSelection = QueueSelection.RoundRobin });
         var sent = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => producer.SendAsync(new Message(topic, $"m{i}"))));
 
         Assert.All(sent, r => Assert.Equal(SendStatus.Ok, r.Status));

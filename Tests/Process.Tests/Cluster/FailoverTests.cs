@@ -26,6 +26,9 @@ public sealed class FailoverTests(PostgresServerFixture postgres) : ProcessTestB
         SendTimeout = TimeSpan.FromSeconds(2),
         RetryTimes = 2,
         BrokerFaultBackoff = TimeSpan.FromSeconds(60),
+
+        // Every queue, the victim's included, must hold acknowledged messages when the victim is killed.
+        QueueSelection = QueueSelection.RoundRobin,
     };
 
     [Fact(Timeout = 600_000)]
@@ -91,7 +94,7 @@ public sealed class FailoverTests(PostgresServerFixture postgres) : ProcessTestB
         }
 
         // Its queues take new messages again (a fresh producer has no memory of the failure).
-        await using (var fresh = client.CreateProducer())
+        await using (var fresh = client.CreateProducer(new ProducerOptions { QueueSelection = QueueSelection.RoundRobin }))
         {
             var again = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => fresh.SendAsync(new Message(topic, $"after-{i}"))));
             Assert.Contains(again, r => r.Queue.Broker == victim.Name);

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using OrleansMq.Grains.Routing;
+
+namespace OrleansMq.Client.Producing;
+
+/// <summary>
+/// <see cref="QueueSelection.Sticky"/>: a topic's messages without a sharding key stay on one queue while that queue
+/// has a batch in flight, until <see cref="ProducerOptions.StickyQueueBytes"/> have been sent to it; then the next
+/// usable queue is chosen (Kafka's uniform sticky partitioner, KIP-794, except that an idle queue is left at once).
+/// Under load consecutive messages share a batch instead of one message per queue in turn, where the per-batch cost
+/// would dominate with many queues; a producer sending one message at a time still goes round-robin.
+/// </summary>
+/// <remarks>Thread-safe: one small lock per topic, held for a few comparisons.</remarks>
+internal sealed class StickyQueueSelector(BrokerFaultTracker faults, int stickyBytes, Func<string, QueueRoute, bool> hasBatchInFlight)
+{
+    private readonly ConcurrentDictionary<string, Slot> _topics = new(StringComparer.Ordinal);
+
+    /// <summary>The queue for a message of <paramref name="size"/> bytes, avoiding <paramref name="avoid"/> and failing brokers.</summary>
+    public QueueRoute Select(TopicRoute route, int size, string? avoid)
+    {
+        var slot = _topics.TryGetValue(route.Topic, out var found) ? found : _topics.GetOrAdd(route.Topic, static _ => new Slot());
+        lock (slot)
+        {
+            var queues = route.Queues;
+            if (slot.Queue is { } current
+                && slot.Bytes < stickyBytes
+                && hasBatchInFlight(route.Topic, current)
+                && current.QueueId < queues.Length
+                && Equals(queues[current.QueueId], current)
+                && !string.Equals(current.Broker, avoid, StringComparison.Ordinal)
+                && !faults.IsFaulty(current.Broker))
+            {
+                slot.Bytes += size;
+                return current;
+            }
+
+            // A new producer starts at a random queue, so producers started together do not all begin at queue 0.
+            var start = slot.Queue is { } previous ? (uint)previous.QueueId + 1 : (uint)Random.Shared.Next(queues.Length);
+            var next = faults.SelectQueue(route, avoid, start);
+            slot.Queue = next;
+            slot.Bytes = size;
+            return next;
+        }
+    }
+
+    private sealed class Slot
+    {
+        public QueueRoute? Queue;
+        public long Bytes;
+    }
+}

@@ -1,0 +1,119 @@
+using OrleansMq.Client.Producing;
+using OrleansMq.Grains.Routing;
+
+namespace OrleansMq.Grains.Tests.Unit;
+
+public sealed class StickyQueueSelectorTests
+{
+    private static TopicRoute Route(string topic, params string[] brokers) =>
+        new(topic, 1, TopicPermission.ReadWrite, brokers.Select((b, i) => new QueueRoute(i, b)).ToArray());
+
+    /// <summary>A selector whose queues all have a batch in flight unless <paramref name="inFlight"/> says otherwise.</summary>
+    private static (StickyQueueSelector Selector, BrokerFaultTracker Faults) Create(int stickyBytes, Func<string, QueueRoute, bool>? inFlight = null)
+    {
+        var faults = new BrokerFaultTracker(TimeSpan.FromMinutes(1), TimeProvider.System);
+        return (new StickyQueueSelector(faults, stickyBytes, inFlight ?? ((_, _) => true)), faults);
+    }
+
+    [Fact]
+    public void Select_CurrentQueueHasNoBatchInFlight_MovesOnAtOnce_OneAtATimeSendersGoRoundRobin()
+    {
+        var idle = new HashSet<int>();
+        var (selector, _) = Create(stickyBytes: 1 << 20, (_, q) => !idle.Contains(q.QueueId));
+        var route = Route("t", "a", "a", "a", "a");
+
+        var first = selector.Select(route, 100, avoid: null);
+        Assert.Equal(first, selector.Select(route, 100, avoid: null)); // busy: stays
+
+        idle.UnionWith([0, 1, 2, 3]); // every send acknowledged before the next one
+        var seen = new List<int>();
+        for (var i = 0; i < 8; i++)
+        {
+            seen.Add(selector.Select(route, 100, avoid: null).QueueId);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (first.QueueId + 1 + i) % 4), seen);
+    }
+
+    [Fact]
+    public void Select_StaysOnOneQueueUntilItsBytesAreSent_ThenMovesToTheNextQueue()
+    {
+        var (selector, _) = Create(stickyBytes: 3000);
+        var route = Route("t", "a", "a", "a", "a");
+
+        var first = selector.Select(route, 1000, avoid: null);
+        Assert.Equal(first, selector.Select(route, 1000, avoid: null));
+        Assert.Equal(first, selector.Select(route, 1000, avoid: null)); // 3,000 bytes sent to it now
+        var second = selector.Select(route, 1000, avoid: null);
+        Assert.Equal((first.QueueId + 1) % 4, second.QueueId);
+    }
+
+    [Fact]
+    public void Select_ManyMessages_EveryQueueGetsTheSameShare()
+    {
+        var (selector, _) = Create(stickyBytes: 64 * 1024);
+        var route = Route("t", "a", "b", "a", "b", "a", "b", "a", "b");
+        var counts = new int[8];
+        for (var i = 0; i < 64 * 8 * 10; i++)
+        {
+            counts[selector.Select(route, 1024, avoid: null).QueueId]++;
+        }
+
+        // 64 messages of 1 KiB per turn, ten turns around the eight queues.
+        Assert.All(counts, c => Assert.Equal(640, c));
+    }
+
+    [Fact]
+    public void Select_TopicsAreIndependent()
+    {
+        var (selector, _) = Create(stickyBytes: 1 << 20);
+        var one = Route("one", "a", "a", "a");
+        var two = Route("two", "a", "a", "a");
+        var queueOfOne = selector.Select(one, 100, avoid: null);
+        var queueOfTwo = selector.Select(two, 100, avoid: null);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(queueOfOne, selector.Select(one, 100, avoid: null));
+            Assert.Equal(queueOfTwo, selector.Select(two, 100, avoid: null));
+        }
+    }
+
+    [Fact]
+    public void Select_CurrentQueuesBrokerToAvoidOrFailing_MovesAtOnceToAnotherBroker()
+    {
+        var (selector, faults) = Create(stickyBytes: 1 << 20);
+        var route = Route("t", "a", "b", "a", "b");
+        var current = selector.Select(route, 100, avoid: null);
+
+        var retried = selector.Select(route, 100, avoid: current.Broker);
+        Assert.NotEqual(current.Broker, retried.Broker);
+
+        faults.MarkFailed(retried.Broker);
+        var afterFailure = selector.Select(route, 100, avoid: null);
+        Assert.NotEqual(retried.Broker, afterFailure.Broker);
+        Assert.Equal(afterFailure, selector.Select(route, 100, avoid: null));
+    }
+
+    [Fact]
+    public void Select_RouteChangedUnderTheCurrentQueue_ChoosesAQueueOfTheNewRoute()
+    {
+        var (selector, _) = Create(stickyBytes: 1000);
+        var current = selector.Select(Route("t", "a", "a", "a", "a"), 100, avoid: null);
+        for (var i = 0; i < 40 && current.QueueId < 2; i++)
+        {
+            current = selector.Select(Route("t", "a", "a", "a", "a"), 100, avoid: null);
+        }
+
+        Assert.InRange(current.QueueId, 2, 3);
+
+        // The topic shrank to two queues, then its queue 1 moved to broker b.
+        var shrunk = selector.Select(Route("t", "a", "a"), 100, avoid: null);
+        Assert.InRange(shrunk.QueueId, 0, 1);
+
+        var moved = Route("t", "a", "a");
+        moved.Queues[shrunk.QueueId] = new QueueRoute(shrunk.QueueId, "b");
+        var afterMove = selector.Select(moved, 100, avoid: null);
+        Assert.Equal(moved.Queues[afterMove.QueueId], afterMove);
+        Assert.NotEqual(shrunk, afterMove);
+    }
+}
