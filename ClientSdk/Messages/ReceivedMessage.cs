@@ -118,25 +118,35 @@ public sealed class ReceivedMessage
     /// <summary>The body as UTF-8 text.</summary>
     public string BodyAsString() => System.Text.Encoding.UTF8.GetString(Body.Span);
 
-    internal static ReceivedMessage FromStored(StoredMessage m, string broker) => new(
-        m.Topic, broker, m.QueueId, m.QueueOffset, m.MessageId.StoreId, m.LogOffset, m.BornTimestamp, m.StoreTimestamp, m.Flags, m.Properties, m.Body);
-
     internal static ReceivedMessage FromData(StoredMessageData m) => new(
         m.Topic, m.Broker, m.QueueId, m.QueueOffset, m.StoreId, m.LogOffset, m.BornTimestamp, m.StoreTimestamp, (MessageFlags)m.Flags, m.Properties, m.Body);
 
-    /// <summary>Decodes every record of a pull response.</summary>
+    /// <summary>Decodes every record of a pull response (each parsed and checksummed once).</summary>
     internal static List<ReceivedMessage> Decode(ReadOnlyMemory<byte> records, int count, long storeId, string broker)
     {
         var result = new List<ReceivedMessage>(count);
+        var span = records.Span;
         var position = 0;
-        while (position < records.Length)
+        string? topic = null;
+        var topicBytes = ReadOnlySpan<byte>.Empty;
+        while (position < span.Length)
         {
-            if (!StoredRecord.TryParse(records.Span[position..], out var record))
+            if (!StoredRecord.TryParse(span[position..], out var record))
             {
                 throw new InvalidDataException($"Broker '{broker}' returned a truncated record at byte {position} of {records.Length}.");
             }
 
-            result.Add(FromStored(StoredMessage.From(records.Slice(position, record.TotalSize), storeId), broker));
+            // A pull reads one queue, so the records normally share one topic: its name is decoded once per pull.
+            if (topic is null || !record.Topic.SequenceEqual(topicBytes))
+            {
+                topic = System.Text.Encoding.UTF8.GetString(record.Topic);
+                topicBytes = record.Topic;
+            }
+
+            result.Add(new ReceivedMessage(
+                topic, broker, record.QueueId, record.QueueOffset, storeId, record.LogOffset, record.BornTimestamp, record.StoreTimestamp, record.Flags,
+                records.Slice(position + record.PropertiesOffset, record.Properties.Length),
+                records.Slice(position + record.BodyOffset, record.Body.Length)));
             position += record.TotalSize;
         }
 

@@ -51,8 +51,6 @@ public sealed class StoredMessage
             throw new InvalidDataException($"The buffer ({source.Length} bytes) does not hold a whole stored record.");
         }
 
-        var propertiesStart = RecordLayout.HeaderSize + record.Topic.Length;
-        var bodyStart = propertiesStart + record.Properties.Length;
         return new StoredMessage
         {
             LogOffset = record.LogOffset,
@@ -63,8 +61,8 @@ public sealed class StoredMessage
             BornTimestamp = record.BornTimestamp,
             StoreTimestamp = record.StoreTimestamp,
             Flags = record.Flags,
-            Properties = source.Slice(propertiesStart, record.Properties.Length),
-            Body = source.Slice(bodyStart, record.Body.Length),
+            Properties = source.Slice(record.PropertiesOffset, record.Properties.Length),
+            Body = source.Slice(record.BodyOffset, record.Body.Length),
             StoredSize = record.TotalSize,
         };
     }

@@ -39,6 +39,12 @@ public readonly ref struct StoredRecord
     /// <summary>Body.</summary>
     public ReadOnlySpan<byte> Body { get; init; }
 
+    /// <summary>Where <see cref="Properties"/> start, counted from the record's first byte.</summary>
+    public int PropertiesOffset => RecordLayout.HeaderSize + Topic.Length;
+
+    /// <summary>Where <see cref="Body"/> starts, counted from the record's first byte.</summary>
+    public int BodyOffset => PropertiesOffset + Properties.Length;
+
     /// <summary>
     /// Parses the record at the start of <paramref name="buffer"/>, verifying the checksum.
     /// Returns false when the buffer holds less than a whole record; throws on a corrupt one.
