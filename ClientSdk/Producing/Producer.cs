@@ -195,7 +195,7 @@ public sealed partial class Producer : IAsyncDisposable
             switch (result.Status)
             {
                 case SendStatus.Ok or SendStatus.FlushDiskTimeout:
-                    Complete(send, new SendResult(result.Status, new MessageId(response.StoreId, result.LogOffset).ToString(), send.UniqueKey, queue, result.QueueOffset));
+                    Complete(send, new SendResult(result.Status, new MessageId(response.StoreId, result.LogOffset), send.UniqueKey, queue, result.QueueOffset));
                     break;
                 case SendStatus.MessageIllegal when (send.Flags & MessageFlags.Scheduled) != 0:
                     Fail(send, new MqSendException(result.Status, $"Broker '{queue.Broker}' refused the scheduled message for topic '{send.Topic}': {response.Error}"));
