@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace OrleansMq.Client.Producing;
@@ -15,10 +16,13 @@ internal static class UniqueKeyGenerator
     public static string Next()
     {
         var counter = (ulong)Interlocked.Increment(ref _counter);
+        // Convert's vectorized hex encoding: formatting with "X16" was a visible share of the producer's CPU per message.
         return string.Create(32, counter, static (span, c) =>
         {
-            Prefix.TryFormat(span, out _, "X16");
-            c.TryFormat(span[16..], out _, "X16");
+            Span<byte> bytes = stackalloc byte[16];
+            BinaryPrimitives.WriteUInt64BigEndian(bytes, Prefix);
+            BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], c);
+            Convert.TryToHexString(bytes, span, out _);
         });
     }
 }

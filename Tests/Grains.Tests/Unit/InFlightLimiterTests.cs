@@ -50,5 +50,12 @@ public sealed class InFlightLimiterTests
         var keys = Enumerable.Range(0, 10_000).Select(_ => UniqueKeyGenerator.Next()).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
         Assert.All(keys, k => Assert.Matches("^[0-9A-F]{32}$", k));
+
+        // One process prefix, then a counter: keys made one after another increase (other tests' producers draw from the
+        // same counter meanwhile, so not necessarily by one) and sort in creation order.
+        Assert.Single(keys.Select(k => k[..16]).Distinct());
+        var counters = keys.Select(k => ulong.Parse(k[16..], System.Globalization.NumberStyles.HexNumber)).ToList();
+        Assert.All(counters.Zip(counters.Skip(1)), p => Assert.True(p.Second > p.First, $"{p.Second:X16} follows {p.First:X16}"));
+        Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
     }
 }

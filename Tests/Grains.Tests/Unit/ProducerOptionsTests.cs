@@ -42,3 +42,21 @@ public sealed class ProducerOptionsTests
         Assert.Contains("between 1 and 67108864", bytes);
     }
 }
+
+public sealed class MessageEncoderTests
+{
+    [Fact]
+    public void Encode_BadTopicAfterGoodOnes_IsStillRefused_AndTheGoodTopicStillAccepted()
+    {
+        var options = new ProducerOptions();
+        var good = "orders-encoder";
+        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "a"), options, "K1"));
+        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "b"), options, "K2"));
+
+        var bad = Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("bad topic!", "c"), options, "K3"));
+        Assert.Contains("bad topic!", bad.Message);
+        Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("bad topic!", "c"), options, "K4"));
+        Assert.ThrowsAny<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(null!, "d"), options, "K5"));
+        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "e"), options, "K6"));
+    }
+}
