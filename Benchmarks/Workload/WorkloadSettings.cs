@@ -111,13 +111,19 @@ internal sealed record WorkloadSettings
                 case "--size" when value is not null: s = s with { Size = int.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--inflight" when value is not null: s = s with { InFlight = int.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--queue-selection" when value is not null:
-                    if (!TryParseSelection(value, out var selection))
+                    QueueSelection? selection = value.ToLowerInvariant() switch
+                    {
+                        "sticky" => QueueSelection.Sticky,
+                        "round-robin" => QueueSelection.RoundRobin,
+                        _ => null,
+                    };
+                    if (selection is null)
                     {
                         Console.Error.WriteLine($"--queue-selection is '{value}'; it must be sticky or round-robin");
                         return null;
                     }
 
-                    s = s with { QueueSelection = selection };
+                    s = s with { QueueSelection = selection.Value };
                     break;
                 case "--sticky-bytes" when value is not null: s = s with { StickyQueueBytes = checked((int)ParseSize(value)) }; break;
                 case "--rate" when value is not null: s = s with { Rate = int.Parse(value, CultureInfo.InvariantCulture) }; break;
@@ -179,17 +185,6 @@ internal sealed record WorkloadSettings
     }
 
     private static double D(string text) => double.Parse(text, CultureInfo.InvariantCulture);
-
-    private static bool TryParseSelection(string text, out QueueSelection selection)
-    {
-        selection = text.ToLowerInvariant() switch
-        {
-            "sticky" => QueueSelection.Sticky,
-            "round-robin" or "roundrobin" => QueueSelection.RoundRobin,
-            _ => (QueueSelection)(-1),
-        };
-        return Enum.IsDefined(selection);
-    }
 
     private static long ParseSize(string text)
     {

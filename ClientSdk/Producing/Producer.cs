@@ -29,7 +29,7 @@ public sealed partial class Producer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly InFlightLimiter _limiter;
     private readonly BrokerFaultTracker _faults;
-    private readonly StickyQueueSelector? _sticky;
+    private readonly StickyQueueSelector<QueueSender>? _sticky;
     private readonly ConcurrentDictionary<(string Topic, int QueueId, string Broker), QueueSender> _senders = new();
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,7 +49,8 @@ public sealed partial class Producer : IAsyncDisposable
         _logger = logger;
         _limiter = new InFlightLimiter(options.MaxInFlightMessages, options.MaxInFlightBytes);
         _faults = new BrokerFaultTracker(options.BrokerFaultBackoff, _time);
-        _sticky = options.QueueSelection == QueueSelection.Sticky ? new StickyQueueSelector(_faults, options.StickyQueueBytes, HasBatchInFlight) : null;
+        _sticky = options.QueueSelection == QueueSelection.Sticky ? new StickyQueueSelector<QueueSender>(_faults, options.StickyQueueBytes, SenderFor, static s => s.HasBatchInFlight)
+            : null;
         ProducerId = options.EnableIdempotence ? NewProducerId() : 0;
     }
 
@@ -132,7 +133,7 @@ public sealed partial class Producer : IAsyncDisposable
             return;
         }
 
-        QueueRoute queue;
+        QueueSender sender;
         if (send.FixedQueueId is { } fixedQueue)
         {
             // Ordered messages stay on their queue even when its broker fails: moving them would break the order.
@@ -142,14 +143,14 @@ public sealed partial class Producer : IAsyncDisposable
                 return;
             }
 
-            queue = route.Queues[fixedQueue];
+            sender = SenderFor(send.Topic, route.Queues[fixedQueue]);
         }
         else
         {
-            queue = _sticky is not null ? _sticky.Select(route, send.Size, send.AvoidBroker) : _faults.SelectQueue(route, send.AvoidBroker);
+            sender = _sticky?.Select(route, send.Size, send.AvoidBroker) ?? SenderFor(send.Topic, _faults.SelectQueue(route, send.AvoidBroker));
         }
 
-        SenderFor(send.Topic, queue).Enqueue(send);
+        sender.Enqueue(send);
     }
 
     /// <summary>
@@ -166,9 +167,6 @@ public sealed partial class Producer : IAsyncDisposable
 
         return (int)(hash % (ulong)Math.Max(1, route.Queues.Length));
     }
-
-    private bool HasBatchInFlight(string topic, QueueRoute queue) =>
-        _senders.TryGetValue((topic, queue.QueueId, queue.Broker), out var sender) && sender.HasBatchInFlight;
 
     private QueueSender SenderFor(string topic, QueueRoute queue)
     {

@@ -10,42 +10,50 @@ namespace OrleansMq.Client.Producing;
 /// Under load consecutive messages share a batch instead of one message per queue in turn, where the per-batch cost
 /// would dominate with many queues; a producer sending one message at a time still goes round-robin.
 /// </summary>
-/// <remarks>Thread-safe: one small lock per topic, held for a few comparisons.</remarks>
-internal sealed class StickyQueueSelector(BrokerFaultTracker faults, int stickyBytes, Func<string, QueueRoute, bool> hasBatchInFlight)
+/// <remarks>
+/// Thread-safe: one small lock per topic, held for a few comparisons. Returns the queue's sender (<typeparamref name="TSender"/>,
+/// from <c>senderFor</c>), kept with the current queue, so a message that stays costs no sender lookup.
+/// </remarks>
+internal sealed class StickyQueueSelector<TSender>(
+    BrokerFaultTracker faults, int stickyBytes, Func<string, QueueRoute, TSender> senderFor, Func<TSender, bool> hasBatchInFlight)
+    where TSender : class
 {
     private readonly ConcurrentDictionary<string, Slot> _topics = new(StringComparer.Ordinal);
 
-    /// <summary>The queue for a message of <paramref name="size"/> bytes, avoiding <paramref name="avoid"/> and failing brokers.</summary>
-    public QueueRoute Select(TopicRoute route, int size, string? avoid)
+    /// <summary>The sender of the queue for a message of <paramref name="size"/> bytes, avoiding <paramref name="avoid"/> and failing brokers.</summary>
+    public TSender Select(TopicRoute route, int size, string? avoid)
     {
         var slot = _topics.TryGetValue(route.Topic, out var found) ? found : _topics.GetOrAdd(route.Topic, static _ => new Slot());
         lock (slot)
         {
             var queues = route.Queues;
             if (slot.Queue is { } current
+                && slot.Sender is { } sender
                 && slot.Bytes < stickyBytes
-                && hasBatchInFlight(route.Topic, current)
+                && hasBatchInFlight(sender)
                 && current.QueueId < queues.Length
                 && Equals(queues[current.QueueId], current)
                 && !string.Equals(current.Broker, avoid, StringComparison.Ordinal)
                 && !faults.IsFaulty(current.Broker))
             {
                 slot.Bytes += size;
-                return current;
+                return sender;
             }
 
             // A new producer starts at a random queue, so producers started together do not all begin at queue 0.
             var start = slot.Queue is { } previous ? (uint)previous.QueueId + 1 : (uint)Random.Shared.Next(queues.Length);
             var next = faults.SelectQueue(route, avoid, start);
             slot.Queue = next;
+            slot.Sender = senderFor(route.Topic, next);
             slot.Bytes = size;
-            return next;
+            return slot.Sender;
         }
     }
 
     private sealed class Slot
     {
         public QueueRoute? Queue;
+        public TSender? Sender;
         public long Bytes;
     }
 }

@@ -8,18 +8,40 @@ public sealed class StickyQueueSelectorTests
     private static TopicRoute Route(string topic, params string[] brokers) =>
         new(topic, 1, TopicPermission.ReadWrite, brokers.Select((b, i) => new QueueRoute(i, b)).ToArray());
 
-    /// <summary>A selector whose queues all have a batch in flight unless <paramref name="inFlight"/> says otherwise.</summary>
-    private static (StickyQueueSelector Selector, BrokerFaultTracker Faults) Create(int stickyBytes, Func<string, QueueRoute, bool>? inFlight = null)
+    /// <summary>
+    /// A selector whose "sender" is the queue route itself, and whose queues all have a batch in flight unless
+    /// <paramref name="inFlight"/> says otherwise.
+    /// </summary>
+    private static (StickyQueueSelector<QueueRoute> Selector, BrokerFaultTracker Faults) Create(int stickyBytes, Func<QueueRoute, bool>? inFlight = null)
     {
         var faults = new BrokerFaultTracker(TimeSpan.FromMinutes(1), TimeProvider.System);
-        return (new StickyQueueSelector(faults, stickyBytes, inFlight ?? ((_, _) => true)), faults);
+        return (new StickyQueueSelector<QueueRoute>(faults, stickyBytes, static (_, q) => q, inFlight ?? (_ => true)), faults);
+    }
+
+    [Fact]
+    public void Select_ReturnsTheSenderMadeForTheChosenQueue_AndMakesNoneWhileItStays()
+    {
+        var made = new List<(string Topic, QueueRoute Queue)>();
+        var faults = new BrokerFaultTracker(TimeSpan.FromMinutes(1), TimeProvider.System);
+        var selector = new StickyQueueSelector<object>(faults, 3000, (t, q) => { made.Add((t, q)); return new object(); }, _ => true);
+        var route = Route("t", "a", "a");
+
+        var first = selector.Select(route, 1000, avoid: null);
+        Assert.Same(first, selector.Select(route, 1000, avoid: null));
+        Assert.Same(first, selector.Select(route, 1000, avoid: null));
+        var second = selector.Select(route, 1000, avoid: null);
+
+        Assert.NotSame(first, second);
+        Assert.Equal(2, made.Count);
+        Assert.All(made, m => Assert.Equal("t", m.Topic));
+        Assert.Equal((made[0].Queue.QueueId + 1) % 2, made[1].Queue.QueueId);
     }
 
     [Fact]
     public void Select_CurrentQueueHasNoBatchInFlight_MovesOnAtOnce_OneAtATimeSendersGoRoundRobin()
     {
         var idle = new HashSet<int>();
-        var (selector, _) = Create(stickyBytes: 1 << 20, (_, q) => !idle.Contains(q.QueueId));
+        var (selector, _) = Create(stickyBytes: 1 << 20, q => !idle.Contains(q.QueueId));
         var route = Route("t", "a", "a", "a", "a");
 
         var first = selector.Select(route, 100, avoid: null);
