@@ -89,7 +89,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             var completer = new AppendCompleter(_slots, _instruments, _time);
             _preparer = sync && options.PrepareSegments ? new SegmentPreparer(_log.Directory, _disk, _logger) : null;
             _writer = new CommitLogWriter(_log, _queues, dispatcher, completer, options, _time, _logger, _instruments, _disk, hooks, _preparer, recovered.EndOffset, recovered.LastStoreTimestamp);
-            _flusher = new FlushService(sync, _log, _writer, completer, _time, _logger, _instruments, hooks);
+            _flusher = new FlushService(sync, _log, _writer, completer, new PageCacheTrimmer(_log, options.LogCacheBytes), _time, _logger, _instruments, hooks);
             _retention = new RetentionService(_log, _queues, _index, _disk, options, _time, _logger, _instruments, () => _writer.LastStoreTimestamp);
             _index?.DeleteBelow(_log.MinOffset);
             NativeMethods.FlushDirectory(directory); // commitlog/, consumequeue/, index/ themselves must survive a crash.

@@ -24,6 +24,12 @@ internal sealed record WorkloadSettings
     /// <summary>The producers' bytes per queue under sticky selection (SDK default).</summary>
     public int StickyQueueBytes { get; init; } = new ProducerOptions().StickyQueueBytes;
 
+    /// <summary>The producers' batches in flight per queue (SDK default).</summary>
+    public int BatchesInFlight { get; init; } = new ProducerOptions().MaxInFlightBatchesPerQueue;
+
+    /// <summary>The producers' idempotence (SDK default: on).</summary>
+    public bool Idempotence { get; init; } = new ProducerOptions().EnableIdempotence;
+
     public long Prefill { get; init; } = 1_000_000;
 
     public double PrefillSeconds { get; init; } = 60;
@@ -86,6 +92,7 @@ internal sealed record WorkloadSettings
           --seconds 15 --warmup 3 --size 1024 --inflight 1000 --rate 10000
           --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
           --queue-selection sticky|round-robin --sticky-bytes 64KiB   the producers' spreading (SDK defaults)
+          --batches-in-flight 1 --no-idempotence                 the producers' pipelining per queue (SDK defaults: 1, idempotent)
           W5: --timers 1000000 --timer-size 128 --timer-load-seconds 900 --timer-warmup-bytes 4GiB
               --late-timers 20000 --late-spread 8 --no-restart
               --timer-control    load the same messages without a delivery time: the control for W5_ratio
@@ -126,6 +133,8 @@ internal sealed record WorkloadSettings
                     s = s with { QueueSelection = selection.Value };
                     break;
                 case "--sticky-bytes" when value is not null: s = s with { StickyQueueBytes = checked((int)ParseSize(value)) }; break;
+                case "--batches-in-flight" when value is not null: s = s with { BatchesInFlight = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--no-idempotence": s = s with { Idempotence = false }; i--; break;
                 case "--rate" when value is not null: s = s with { Rate = int.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--prefill" when value is not null: s = s with { Prefill = long.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--prefill-seconds" when value is not null: s = s with { PrefillSeconds = D(value) }; break;

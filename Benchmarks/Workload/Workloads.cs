@@ -50,6 +50,8 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         MaxInFlightMessages = settings.InFlight * 2,
         QueueSelection = settings.QueueSelection,
         StickyQueueBytes = settings.StickyQueueBytes,
+        MaxInFlightBatchesPerQueue = settings.BatchesInFlight,
+        EnableIdempotence = settings.Idempotence,
     };
 
     private static long Ticks(double seconds) => (long)(seconds * Frequency);

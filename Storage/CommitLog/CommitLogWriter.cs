@@ -37,6 +37,9 @@ internal sealed class CommitLogWriter
     /// </summary>
     private const int MaxGroupBytes = 4 << 20;
 
+    /// <summary>Written bytes handed to writeback at once under sync (see <see cref="StartWriteback"/>).</summary>
+    internal const long WritebackBytes = 128 << 10;
+
     private readonly ConcurrentQueue<object> _queue = new();
     private readonly ManualResetEventSlim _wake = new(false, 50);
     private readonly Thread _thread;
@@ -60,6 +63,7 @@ internal sealed class CommitLogWriter
     private volatile bool _stopping;
     private Segment? _active;
     private long _position;
+    private long _writebackFrom; // Log offset from which written data has not been handed to writeback yet.
     private long _dispatched;
     private long _lastStoreTimestamp;
     private int _epoch;
@@ -102,6 +106,7 @@ internal sealed class CommitLogWriter
         _disk = disk;
         _hooks = hooks;
         _position = position;
+        _writebackFrom = position;
         _dispatched = position;
         _lastStoreTimestamp = lastStoreTimestamp;
         _active = log.Find(position) ?? (log.Segments.Length > 0 ? log.Segments[^1] : null);
@@ -270,6 +275,27 @@ internal sealed class CommitLogWriter
             // A huge batch grew the buffer; give it back instead of pinning it for the store's lifetime.
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = ArrayPool<byte>.Shared.Rent(MaxGroupBytes + (1 << 16));
+        }
+    }
+
+    /// <summary>
+    /// Under sync, hands every <see cref="WritebackBytes"/> written to the disk at once (<c>sync_file_range</c>), so the
+    /// disk writes while the flusher lingers and syncs the previous group; the fdatasync then finds most of its data
+    /// already written. In W1 this cut the fdatasync p50 from 1.28 to 0.87 ms (docs/benchmarks.md).
+    /// </summary>
+    private void StartWriteback()
+    {
+        if (_active is null)
+        {
+            return;
+        }
+
+        var from = Math.Max(_writebackFrom, _active.Start); // A sealed segment's tail was fdatasync'ed when it rolled.
+        if (_position - from >= WritebackBytes)
+        {
+            _hooks?.BeforeWriteback?.Invoke(from, _position - from);
+            _active.StartWriteback(from, _position - from);
+            _writebackFrom = _position;
         }
     }
 
@@ -459,6 +485,11 @@ internal sealed class CommitLogWriter
             return;
         }
 
+        if (_flusher!.IsSync)
+        {
+            StartWriteback();
+        }
+
         long messages = 0;
         try
         {
@@ -555,6 +586,7 @@ internal sealed class CommitLogWriter
         }
 
         _position = _groupStartPosition;
+        _writebackFrom = Math.Min(_writebackFrom, _position);
         _active = _groupStartSegment;
         _pendingErase = erase.Count > 0 ? erase : null;
         foreach (var request in _encoded)
@@ -600,6 +632,7 @@ internal sealed class CommitLogWriter
             }
 
             _position = durable;
+            _writebackFrom = Math.Min(_writebackFrom, durable);
             var segments = _log.Segments;
             _active = _log.Find(durable) ?? (segments.Length > 0 ? segments[^1] : null);
             _log.WrittenPosition = durable;

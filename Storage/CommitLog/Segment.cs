@@ -102,5 +102,11 @@ internal sealed class Segment : FileResource
 
     public void FlushData() => NativeMethods.FlushData(_handle);
 
+    /// <summary>Starts writeback of a written range without waiting (see <see cref="NativeMethods.StartWriteback"/>).</summary>
+    public void StartWriteback(long logOffset, long length) => NativeMethods.StartWriteback(_handle, logOffset - Start, length);
+
+    /// <summary>Drops the cached pages of a durable range from the OS page cache (see <see cref="PageCacheTrimmer"/>); returns 0 or an errno.</summary>
+    public int DropCache(long logOffset, long length) => NativeMethods.DropCache(_handle, logOffset - Start, length);
+
     protected override void CloseFile() => _handle.Dispose();
 }

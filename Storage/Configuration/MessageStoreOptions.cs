@@ -66,6 +66,16 @@ public sealed class MessageStoreOptions
     /// <summary>Log bytes after which the index is flushed at the next checkpoint even inside <see cref="IndexFlushInterval"/>; bounds the replay after a crash. Default 1 GiB.</summary>
     public long IndexFlushBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// How much of the newest commit log is kept in the OS page cache. Durable data further behind the end of the log
+    /// is dropped from the cache (<c>posix_fadvise(DONTNEED)</c>, Linux), so the kernel reuses those pages for the next
+    /// writes; consumers lagging further behind read from disk. This bounds the broker's page cache (which counts
+    /// towards a container's memory limit) and, on the 2-core reference VM, where every write into a page the kernel
+    /// has not used lately costs a hypervisor fault, halved the kernel CPU of writing the log. 0 leaves the cache to
+    /// the kernel. Default 1 GiB.
+    /// </summary>
+    public long LogCacheBytes { get; set; } = 1L << 30;
+
     /// <summary>Segments whose newest record is older than this are deleted. Default 72 h.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(72);
 

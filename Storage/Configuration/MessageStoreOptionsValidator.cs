@@ -40,6 +40,7 @@ internal static class MessageStoreOptionsValidator
         Range(nameof(MessageStoreOptions.CheckpointInterval), options.CheckpointInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
         Range(nameof(MessageStoreOptions.IndexFlushInterval), options.IndexFlushInterval, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(nameof(MessageStoreOptions.IndexFlushBytes), options.IndexFlushBytes, 0, long.MaxValue);
+        Range(nameof(MessageStoreOptions.LogCacheBytes), options.LogCacheBytes, 0, long.MaxValue);
         if (!(options.DiskUsageHighWatermark > 0 && options.DiskUsageHighWatermark <= 1))
         {
             Fail(nameof(MessageStoreOptions.DiskUsageHighWatermark), options.DiskUsageHighWatermark.ToString(CultureInfo.InvariantCulture), "(0, 1]");

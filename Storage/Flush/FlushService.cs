@@ -33,6 +33,7 @@ internal sealed class FlushService
     private readonly ILogger _logger;
     private readonly StorageInstruments _instruments;
     private readonly StoreTestHooks? _hooks;
+    private readonly PageCacheTrimmer _trimmer;
     private int _sleeping;
     private int _flushRequested;
     private volatile bool _stopping;
@@ -42,8 +43,9 @@ internal sealed class FlushService
     private int _lastCompleted;
     private long _averageFlushTicks;
 
-    public FlushService(bool sync, CommitLog.CommitLog log, CommitLogWriter writer, AppendCompleter completer, TimeProvider time, ILogger logger, StorageInstruments instruments, StoreTestHooks? hooks)
+    public FlushService(bool sync, CommitLog.CommitLog log, CommitLogWriter writer, AppendCompleter completer, PageCacheTrimmer trimmer, TimeProvider time, ILogger logger, StorageInstruments instruments, StoreTestHooks? hooks)
     {
+        _trimmer = trimmer;
         IsSync = sync;
         _log = log;
         _writer = writer;
@@ -228,6 +230,7 @@ internal sealed class FlushService
         }
 
         CompleteDurable();
+        _trimmer.OnDurable(_log.DurablePosition);
     }
 
     private void CompleteDurable()

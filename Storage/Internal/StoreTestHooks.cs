@@ -14,6 +14,9 @@ internal sealed class StoreTestHooks
     /// <summary>Called before each commit log <c>pwrite</c> with (log offset, length); throw an <see cref="IOException"/> to inject a failure.</summary>
     public Action<long, int>? BeforeWrite { get; set; }
 
+    /// <summary>Called by the writer (sync policy) before it starts writeback of a written range, with (log offset, length).</summary>
+    public Action<long, long>? BeforeWriteback { get; set; }
+
     /// <summary>Called by the writer before dispatching each record (log offset); throw an <see cref="IOException"/> to fail a consume queue/index write.</summary>
     public Action<long>? BeforeDispatch { get; set; }
 
