@@ -132,6 +132,7 @@ internal sealed class CommitLogWriter
     public void Enqueue(object item)
     {
         _queue.Enqueue(item);
+        Interlocked.MemoryBarrier(); // Dekker with Sleep: the enqueue must be visible before _sleeping is read.
         if (Volatile.Read(ref _sleeping) == 1)
         {
             _wake.Set();
