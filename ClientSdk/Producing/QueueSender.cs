@@ -10,13 +10,15 @@ namespace OrleansMq.Client.Producing;
 /// <summary>
 /// Accumulates the messages of one queue and sends them as batches: one grain call stores a whole batch under one
 /// group commit on the broker. With <see cref="ProducerOptions.Linger"/> zero a batch leaves as soon as the queue
-/// has a free in-flight slot, so batch size adapts to load (natural batching).
+/// has a free in-flight slot (natural batching: batch size adapts to load); it leaves from a thread-pool item, so a
+/// burst of sends made in one go shares the batch.
 /// </summary>
 /// <remarks>
-/// Thread-safe; the lock guards only the pending list and counters, never I/O. With idempotence on, the sequence
-/// fields are used only by the send loop, which runs one batch at a time (<c>MaxInFlightBatchesPerQueue</c> = 1).
+/// Thread-safe; the lock guards only the pending list and counters, never I/O. <c>_inFlight</c> counts the slots taken,
+/// including one whose batch has not left yet (lingering or queued to the thread pool). With idempotence on, the
+/// sequence fields are used only by the send loop, which runs one batch at a time (<c>MaxInFlightBatchesPerQueue</c> = 1).
 /// </remarks>
-internal sealed class QueueSender
+internal sealed class QueueSender : IThreadPoolWorkItem
 {
     private readonly Producer _producer;
     private readonly IMessageQueueGrain _grain;
@@ -50,33 +52,66 @@ internal sealed class QueueSender
 
     public void Enqueue(PendingSend send)
     {
-        List<PendingSend>? batch = null;
+        bool start;
         var linger = false;
         lock (_gate)
         {
             _pending.Add(send);
             _pendingBytes += send.Size;
-            if (_inFlight < _options.MaxInFlightBatchesPerQueue && !_lingering)
+            start = _inFlight < _options.MaxInFlightBatchesPerQueue && !_lingering;
+            if (start)
             {
+                // The slot is taken now, so messages enqueued before the batch leaves join it.
+                _inFlight++;
                 if (_options.Linger > TimeSpan.Zero && _pendingBytes < _options.MaxBatchBytes)
                 {
                     _lingering = linger = true;
                 }
-                else
-                {
-                    batch = TakeBatch();
-                }
             }
+        }
+
+        if (linger)
+        {
+            _ = LingerThenSendAsync();
+        }
+        else if (start)
+        {
+            // The batch leaves from a thread-pool item, not from this call: a caller sending a burst synchronously
+            // (a loop of SendAsync) fills the batch first, so the burst goes in one call instead of its first message
+            // alone and the rest one round trip later. Preferring the local queue runs the item once the caller's
+            // current work item ends, unless an idle worker takes it sooner.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
+    }
+
+    /// <summary>Sends what is pending in the slot <see cref="Enqueue"/> took.</summary>
+    void IThreadPoolWorkItem.Execute() => _ = SendReservedAsync();
+
+    private async Task SendReservedAsync()
+    {
+        List<PendingSend>? batch;
+        lock (_gate)
+        {
+            batch = TakeReserved();
         }
 
         if (batch is not null)
         {
-            _ = SendAsync(batch);
+            await SendAsync(batch);
         }
-        else if (linger)
+    }
+
+    /// <summary>Takes a batch for a slot already counted in <c>_inFlight</c>, or frees the slot when nothing is pending; the caller holds the lock.</summary>
+    private List<PendingSend>? TakeReserved()
+    {
+        if (_pending.Count == 0)
         {
-            _ = LingerThenSendAsync();
+            _inFlight--; // Another slot's send loop took the messages meanwhile.
+            return null;
         }
+
+        _inFlight--;
+        return TakeBatch();
     }
 
     private async Task LingerThenSendAsync()
@@ -86,7 +121,7 @@ internal sealed class QueueSender
         lock (_gate)
         {
             _lingering = false;
-            batch = _pending.Count > 0 && _inFlight < _options.MaxInFlightBatchesPerQueue ? TakeBatch() : null;
+            batch = TakeReserved();
         }
 
         if (batch is not null)
@@ -175,7 +210,9 @@ internal sealed class QueueSender
                 {
                     // The pooled buffer goes back only after the call completes: by then Orleans has serialized the request
                     // (remote broker) or the store has finished with it (co-hosted), and neither keeps it.
+                    var started = ProducerInstruments.Start();
                     response = await _grain.AppendAsync(request, timeout.Token);
+                    ProducerInstruments.BatchAnswered(Queue.Topic, batch.Count, started);
                     break;
                 }
                 catch (Exception e) when (idempotent && !sentAgain && Producer.IsAmbiguous(e) && HasAttemptsLeft(batch))

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using OrleansMq.Client.Messages;
 using OrleansMq.Client.Producing;
@@ -94,6 +96,54 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         var stored = await Task.WhenAll(Enumerable.Range(0, 8).Select(q => fixture.Client.CreatePullConsumer()
             .PullAsync(sent.First(r => r.Queue.QueueId == q).Queue, 0, 241, TimeSpan.Zero, cancellationToken: TestContext.Current.CancellationToken)));
         Assert.Equal(241, stored.Sum(p => p.Messages.Count));
+    }
+
+    [Fact]
+    public async Task SendAsync_BurstToAnIdleQueue_LeavesTogetherInsteadOfItsFirstMessageAlone()
+    {
+        var topic = TestTopics.Unique("burst");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer();
+        await producer.SendAsync(new Message(topic, "route")); // Cached route: the sends below are queued synchronously.
+        var batches = new ConcurrentQueue<int>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ProducerInstruments.MeterName && instrument.Name == "orleansmq-client-batch-size")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((_, messages, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "topic" && Equals(tag.Value, topic))
+                {
+                    batches.Enqueue(messages);
+                }
+            }
+        });
+        listener.Start();
+
+        // Ten bursts of 50 sends made in one go from a pool thread, each to the idle queue. Sending inline, the first
+        // message of every burst left alone and the other 49 one round trip later; now the batch leaves from a
+        // thread-pool item, after the burst (or part of it: an idle worker may pick the item up early).
+        var firsts = new List<int>();
+        for (var round = 0; round < 10; round++)
+        {
+            batches.Clear();
+            var sends = await Task.Run(() => Enumerable.Range(0, 50).Select(i => producer.SendAsync(new Message(topic, $"r{round}-{i}"))).ToArray(), TestContext.Current.CancellationToken);
+            var results = await Wait.ForAsync(Task.WhenAll(sends), $"burst {round} of 50 sends to {topic}", TimeSpan.FromSeconds(30));
+            Assert.All(results, r => Assert.Equal(SendStatus.Ok, r.Status));
+            Assert.Equal(50, batches.Sum());
+            firsts.Add(batches.First());
+        }
+
+        Assert.True(firsts.Any(f => f > 1), $"the first batch of every burst carried one message: {string.Join(",", firsts)}");
+        Assert.True(firsts.Max() >= 25, $"no burst sent half of its messages in its first batch; first batch sizes: {string.Join(",", firsts)}");
     }
 
     [Fact]
