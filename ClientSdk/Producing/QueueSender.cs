@@ -104,30 +104,19 @@ internal sealed class QueueSender : IThreadPoolWorkItem
     /// <summary>Takes a batch for a slot already counted in <c>_inFlight</c>, or frees the slot when nothing is pending; the caller holds the lock.</summary>
     private List<PendingSend>? TakeReserved()
     {
-        if (_pending.Count == 0)
-        {
-            _inFlight--; // Another slot's send loop took the messages meanwhile.
-            return null;
-        }
-
         _inFlight--;
-        return TakeBatch();
+        return _pending.Count > 0 ? TakeBatch() : null; // Empty when another slot's send loop took the messages meanwhile.
     }
 
     private async Task LingerThenSendAsync()
     {
         await Task.Delay(_options.Linger);
-        List<PendingSend>? batch;
         lock (_gate)
         {
             _lingering = false;
-            batch = TakeReserved();
         }
 
-        if (batch is not null)
-        {
-            await SendAsync(batch);
-        }
+        await SendReservedAsync();
     }
 
     /// <summary>Takes up to one batch of pending messages; the caller holds the lock.</summary>

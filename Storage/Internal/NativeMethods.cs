@@ -6,7 +6,8 @@ namespace OrleansMq.Storage.Internal;
 /// <summary>
 /// The few POSIX calls .NET does not expose: <c>fdatasync</c> (flush data without the inode timestamps, which
 /// is what makes a preallocated segment cheap to sync), <c>fsync</c> of a directory (makes a new or deleted
-/// file name durable) and <c>madvise</c>. Elsewhere the portable fallbacks are used.
+/// file name durable), <c>madvise</c>, <c>posix_fadvise</c> and <c>sync_file_range</c>. Elsewhere the portable
+/// fallbacks are used.
 /// </summary>
 internal static partial class NativeMethods
 {
@@ -27,22 +28,11 @@ internal static partial class NativeMethods
             return;
         }
 
-        var added = false;
-        try
+        using var descriptor = new Descriptor(handle);
+        if (fdatasync(descriptor.Fd) != 0)
         {
-            handle.DangerousAddRef(ref added);
-            if (fdatasync((int)handle.DangerousGetHandle()) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                throw new IOException($"fdatasync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"fdatasync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
         }
     }
 
@@ -103,19 +93,8 @@ internal static partial class NativeMethods
             return 0;
         }
 
-        var added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            return posix_fadvise((int)handle.DangerousGetHandle(), offset, length, PosixFadvDontNeed);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        using var descriptor = new Descriptor(handle);
+        return posix_fadvise(descriptor.Fd, offset, length, PosixFadvDontNeed);
     }
 
     /// <summary>
@@ -130,19 +109,30 @@ internal static partial class NativeMethods
             return;
         }
 
-        var added = false;
-        try
+        using var descriptor = new Descriptor(handle);
+        _ = sync_file_range(descriptor.Fd, offset, length, SyncFileRangeWrite);
+    }
+
+    /// <summary>
+    /// A file handle's descriptor held for one call: the reference keeps a concurrent <c>Dispose</c> of the handle from
+    /// closing the descriptor (and the number being reused for another file) while the call runs.
+    /// </summary>
+    private readonly ref struct Descriptor
+    {
+        private readonly SafeFileHandle _handle;
+
+        /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+        public Descriptor(SafeFileHandle handle)
         {
+            var added = false;
             handle.DangerousAddRef(ref added);
-            _ = sync_file_range((int)handle.DangerousGetHandle(), offset, length, SyncFileRangeWrite);
+            _handle = handle;
+            Fd = (int)handle.DangerousGetHandle();
         }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+
+        public int Fd { get; }
+
+        public void Dispose() => _handle.DangerousRelease();
     }
 
     [LibraryImport("libc")]

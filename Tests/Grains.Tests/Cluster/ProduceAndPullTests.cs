@@ -105,28 +105,7 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         await fixture.Client.Admin.CreateTopicAsync(topic, 1);
         await using var producer = fixture.Client.CreateProducer();
         await producer.SendAsync(new Message(topic, "route")); // Cached route: the sends below are queued synchronously.
-        var batches = new ConcurrentQueue<int>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ProducerInstruments.MeterName && instrument.Name == "orleansmq-client-batch-size")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<int>((_, messages, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "topic" && Equals(tag.Value, topic))
-                {
-                    batches.Enqueue(messages);
-                }
-            }
-        });
-        listener.Start();
+        using var batches = new BatchSizes(topic);
 
         // Ten bursts of 50 sends made in one go from a pool thread, each to the idle queue. Sending inline, the first
         // message of every burst left alone and the other 49 one round trip later; now the batch leaves from a
@@ -134,12 +113,12 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         var firsts = new List<int>();
         for (var round = 0; round < 10; round++)
         {
-            batches.Clear();
+            batches.Sizes.Clear();
             var sends = await Task.Run(() => Enumerable.Range(0, 50).Select(i => producer.SendAsync(new Message(topic, $"r{round}-{i}"))).ToArray(), TestContext.Current.CancellationToken);
             var results = await Wait.ForAsync(Task.WhenAll(sends), $"burst {round} of 50 sends to {topic}", TimeSpan.FromSeconds(30));
             Assert.All(results, r => Assert.Equal(SendStatus.Ok, r.Status));
-            Assert.Equal(50, batches.Sum());
-            firsts.Add(batches.First());
+            Assert.Equal(50, batches.Sizes.Sum());
+            firsts.Add(batches.Sizes.First());
         }
 
         Assert.True(firsts.Any(f => f > 1), $"the first batch of every burst carried one message: {string.Join(",", firsts)}");
@@ -338,5 +317,61 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
 
         Assert.Equal(90, received.Distinct().Count());
         Assert.All(queues, q => Assert.Equal(30, consumer.Position(q)));
+    }
+
+    [Fact]
+    public async Task SendAsync_WithLinger_ALoneMessageWaitsOutTheLingerAndABurstLeavesAsOneBatch()
+    {
+        var topic = TestTopics.Unique("linger");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        var linger = TimeSpan.FromMilliseconds(500);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { Linger = linger });
+        await producer.SendAsync(new Message(topic, "route"));
+        using var batches = new BatchSizes(topic);
+
+        // A lone message leaves only when the linger ends (a lower bound: timers never fire early).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lone = await Wait.ForAsync(producer.SendAsync(new Message(topic, "lone")), $"a lingering send to {topic}", TimeSpan.FromSeconds(30));
+        Assert.Equal(SendStatus.Ok, lone.Status);
+        Assert.True(clock.Elapsed >= linger - TimeSpan.FromMilliseconds(20), $"the lone send completed after {clock.Elapsed.TotalMilliseconds:F0} ms, before the {linger.TotalMilliseconds} ms linger");
+
+        // The lingering slot was given back, and holds the next burst together (sent from the test thread, so no
+        // pool-local queue helps): one batch of 30.
+        var sends = Enumerable.Range(0, 30).Select(i => producer.SendAsync(new Message(topic, $"m{i}"))).ToArray();
+        var results = await Wait.ForAsync(Task.WhenAll(sends), $"30 lingering sends to {topic}", TimeSpan.FromSeconds(30));
+        Assert.All(results, r => Assert.Equal(SendStatus.Ok, r.Status));
+        Assert.Equal([1, 30], batches.Sizes);
+    }
+
+    /// <summary>Sizes of the batches a topic's producers sent, from the SDK's <c>orleansmq-client-batch-size</c> histogram.</summary>
+    private sealed class BatchSizes : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+
+        public BatchSizes(string topic)
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ProducerInstruments.MeterName && instrument.Name == "orleansmq-client-batch-size")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<int>((_, messages, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "topic" && Equals(tag.Value, topic))
+                    {
+                        Sizes.Enqueue(messages);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public ConcurrentQueue<int> Sizes { get; } = new();
+
+        public void Dispose() => _listener.Dispose();
     }
 }
