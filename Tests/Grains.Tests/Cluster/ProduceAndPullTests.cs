@@ -341,9 +341,19 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         var results = await Wait.ForAsync(Task.WhenAll(sends), $"30 lingering sends to {topic}", TimeSpan.FromSeconds(30));
         Assert.All(results, r => Assert.Equal(SendStatus.Ok, r.Status));
         Assert.Equal([1, 30], batches.Sizes);
+
+        // Each batch's round trip is recorded once, and it is the call to the broker: the lone batch's excludes the
+        // linger it waited out in the producer.
+        var latencies = batches.Latencies.ToArray();
+        Assert.Equal(2, latencies.Length);
+        Assert.All(latencies, ms => Assert.True(ms > 0, $"a batch round trip of {ms} ms"));
+        Assert.True(latencies[0] < linger.TotalMilliseconds, $"the lone batch's round trip was {latencies[0]:F1} ms: it includes the {linger.TotalMilliseconds} ms linger");
     }
 
-    /// <summary>Sizes of the batches a topic's producers sent, from the SDK's <c>orleansmq-client-batch-size</c> histogram.</summary>
+    /// <summary>
+    /// Sizes and round trips of the batches a topic's producers sent, from the SDK's <c>orleansmq-client-batch-size</c>
+    /// and <c>orleansmq-client-batch-latency</c> histograms.
+    /// </summary>
     private sealed class BatchSizes : IDisposable
     {
         private readonly MeterListener _listener = new();
@@ -352,19 +362,23 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         {
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == ProducerInstruments.MeterName && instrument.Name == "orleansmq-client-batch-size")
+                if (instrument.Meter.Name == ProducerInstruments.MeterName && instrument.Name is "orleansmq-client-batch-size" or "orleansmq-client-batch-latency")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
             };
             _listener.SetMeasurementEventCallback<int>((_, messages, tags, _) =>
             {
-                foreach (var tag in tags)
+                if (IsTopic(tags, topic))
                 {
-                    if (tag.Key == "topic" && Equals(tag.Value, topic))
-                    {
-                        Sizes.Enqueue(messages);
-                    }
+                    Sizes.Enqueue(messages);
+                }
+            });
+            _listener.SetMeasurementEventCallback<double>((_, ms, tags, _) =>
+            {
+                if (IsTopic(tags, topic))
+                {
+                    Latencies.Enqueue(ms);
                 }
             });
             _listener.Start();
@@ -372,6 +386,21 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
 
         public ConcurrentQueue<int> Sizes { get; } = new();
 
+        public ConcurrentQueue<double> Latencies { get; } = new();
+
         public void Dispose() => _listener.Dispose();
+
+        private static bool IsTopic(ReadOnlySpan<KeyValuePair<string, object?>> tags, string topic)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "topic" && Equals(tag.Value, topic))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 }
