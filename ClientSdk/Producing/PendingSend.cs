@@ -26,6 +26,9 @@ internal sealed class PendingSend
 
     public SendCallback? Callback { get; init; }
 
+    /// <summary>A stored send's result, waiting to be set on <see cref="Completion"/> by the batch's completion item (a field for Interlocked).</summary>
+    public SendResult? DeferredResult;
+
     /// <summary>One-way: no retries, outcome dropped.</summary>
     public bool Oneway { get; init; }
 

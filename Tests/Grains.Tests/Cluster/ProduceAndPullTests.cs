@@ -126,6 +126,93 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task SendAsync_AwaitedSendsOfOneBatch_ResumeOneAfterAnotherFromOneItem()
+    {
+        var topic = TestTopics.Unique("resume");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer();
+        await producer.SendAsync(new Message(topic, "route")); // Cached route: the sends below are queued synchronously.
+        using var batches = new BatchSizes(topic);
+
+        // Each send's synchronous continuation notes its thread and whether the next send had completed yet. With one
+        // thread-pool item per message (as before), send i resumed after the batch's loop had long completed send i + 1.
+        const int count = 200;
+        var sends = new Task<SendResult>[count];
+        var attachedLate = new bool[count];
+        var nextDone = new bool[count];
+        var threads = new int[count];
+        var continuations = await Task.Run(() =>
+        {
+            var tasks = new Task[count];
+            for (var i = 0; i < count; i++)
+            {
+                var index = i;
+                sends[i] = producer.SendAsync(new Message(topic, $"m{i}"));
+                attachedLate[i] = sends[i].IsCompleted; // Its continuation would then run here, on this thread.
+                tasks[i] = sends[i].ContinueWith(_ =>
+                {
+                    threads[index] = Environment.CurrentManagedThreadId;
+                    nextDone[index] = index + 1 < count && Volatile.Read(ref sends[index + 1]) is { IsCompleted: true };
+                }, TaskContinuationOptions.ExecuteSynchronously);
+            }
+
+            return tasks;
+        }, TestContext.Current.CancellationToken);
+        await Wait.ForAsync(Task.WhenAll(continuations), $"{count} sends to {topic} and their continuations", TimeSpan.FromSeconds(30));
+        Assert.All(sends, s => Assert.Equal(SendStatus.Ok, s.Result.Status));
+
+        var first = 0;
+        var checkedBatches = 0;
+        foreach (var size in batches.Sizes)
+        {
+            var members = Enumerable.Range(first, size).ToArray();
+            if (size > 1 && !members.Any(i => attachedLate[i]))
+            {
+                Assert.Single(members.Select(i => threads[i]).Distinct());
+                Assert.All(members[..^1], i => Assert.False(nextDone[i], $"send {i} resumed after send {i + 1} of its batch had completed"));
+                checkedBatches++;
+            }
+
+            first += size;
+        }
+
+        Assert.Equal(count, first);
+        Assert.True(checkedBatches > 0, $"no batch of several messages to check; batch sizes: {string.Join(",", batches.Sizes)}");
+    }
+
+    [Fact]
+    public async Task SendAsync_ContinuationThatBlocks_DoesNotHoldUpTheQueuesNextBatch()
+    {
+        var topic = TestTopics.Unique("blocked");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer();
+        using var release = new ManualResetEventSlim();
+        var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The first send's continuation blocks its thread until the second send, to the same queue, has completed: were
+        // awaited sends resumed inside the queue's send loop, the second batch could not leave and this would hang.
+        var blocked = producer.SendAsync(new Message(topic, "first")).ContinueWith(t =>
+        {
+            blocking.SetResult();
+            release.Wait(TimeSpan.FromSeconds(60));
+            return t.Result;
+        }, TaskContinuationOptions.ExecuteSynchronously);
+        await Wait.ForAsync(blocking.Task, "the first send's continuation to start", TimeSpan.FromSeconds(30));
+        try
+        {
+            var second = await Wait.ForAsync(producer.SendAsync(new Message(topic, "second")), $"a second send to {topic} while the first send's continuation blocks", TimeSpan.FromSeconds(30));
+            Assert.Equal(SendStatus.Ok, second.Status);
+            Assert.Equal(1, second.QueueOffset);
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        Assert.Equal(0, (await blocked).QueueOffset);
+    }
+
+    [Fact]
     public async Task QueueGrains_AfterProducing_AreActiveOnTheirOwningBroker()
     {
         var topic = TestTopics.Unique("placement");
