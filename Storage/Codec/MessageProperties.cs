@@ -62,9 +62,71 @@ public static class MessageProperties
     /// <exception cref="ArgumentException">A name is empty or repeated.</exception>
     public static byte[] Encode(IEnumerable<KeyValuePair<string, string>> properties)
     {
+        ArgumentNullException.ThrowIfNull(properties);
+        if (properties is IReadOnlyList<KeyValuePair<string, string>> list)
+        {
+            // Every produced message comes here: measure, then write into one exact-size array (no growing buffer, no
+            // set for the usual handful of names; that garbage was ~5% of W1's producer CPU).
+            var result = new byte[Measure(list)];
+            var at = 0;
+            for (var i = 0; i < list.Count; i++)
+            {
+                var (name, value) = list[i];
+                at += WriteVarint(result.AsSpan(at), Encoding.UTF8.GetByteCount(name));
+                at += Encoding.UTF8.GetBytes(name, result.AsSpan(at));
+                at += WriteVarint(result.AsSpan(at), Encoding.UTF8.GetByteCount(value ?? ""));
+                at += Encoding.UTF8.GetBytes(value ?? "", result.AsSpan(at));
+            }
+
+            return result;
+        }
+
         var buffer = new ArrayBufferWriter<byte>();
         Encode(properties, buffer);
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Encoded size of <paramref name="properties"/>, checking names as <see cref="Encode(IEnumerable{KeyValuePair{string, string}}, IBufferWriter{byte})"/> does.</summary>
+    private static int Measure(IReadOnlyList<KeyValuePair<string, string>> properties)
+    {
+        const int MaxScanned = 8; // Up to this many names a pairwise scan beats building a set.
+        var seen = properties.Count > MaxScanned ? new HashSet<string>(StringComparer.Ordinal) : null;
+        long size = 0;
+        for (var i = 0; i < properties.Count; i++)
+        {
+            var (name, value) = properties[i];
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new ArgumentException("A message property name must not be empty.", nameof(properties));
+            }
+
+            var repeated = seen is not null ? !seen.Add(name) : IndexOfName(properties, name, i) >= 0;
+            if (repeated)
+            {
+                throw new ArgumentException($"Message property '{name}' appears more than once.", nameof(properties));
+            }
+
+            var nameBytes = Encoding.UTF8.GetByteCount(name);
+            var valueBytes = Encoding.UTF8.GetByteCount(value ?? "");
+            size += VarintSize(nameBytes) + nameBytes + VarintSize(valueBytes) + valueBytes;
+        }
+
+        return size <= Array.MaxLength
+            ? (int)size
+            : throw new ArgumentException($"The properties take {size} bytes encoded; at most {Array.MaxLength} fit an array.", nameof(properties));
+    }
+
+    private static int IndexOfName(IReadOnlyList<KeyValuePair<string, string>> list, string name, int count)
+    {
+        for (var j = 0; j < count; j++)
+        {
+            if (string.Equals(list[j].Key, name, StringComparison.Ordinal))
+            {
+                return j;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Decodes every property into a new dictionary.</summary>

@@ -37,6 +37,28 @@ public sealed class CodecTests
         => Assert.Throws<ArgumentException>(() => MessageProperties.Encode([new("a", "1"), new("a", "2")]));
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(40)]
+    public void MessageProperties_List_EncodesAsAnyEnumerableAndChecksNames(int count)
+    {
+        // A list takes the exact-size path (pairwise name check up to 8 names, a set beyond); a lazy sequence the buffer one.
+        var list = Enumerable.Range(0, count).Select(i => new KeyValuePair<string, string>($"name{i}-ü", new string('v', i * 50))).ToList();
+        var encoded = MessageProperties.Encode(list);
+        Assert.Equal(MessageProperties.Encode(list.Select(p => p)), encoded);
+        Assert.Equal(list.ToDictionary(), MessageProperties.Decode(encoded));
+
+        list.Add(new(list[count / 2].Key, "again"));
+        var repeated = Assert.Throws<ArgumentException>(() => MessageProperties.Encode(list));
+        Assert.Contains($"'{list[count / 2].Key}' appears more than once", repeated.Message, StringComparison.Ordinal);
+        list[^1] = new("", "v");
+        var empty = Assert.Throws<ArgumentException>(() => MessageProperties.Encode(list));
+        Assert.Contains("must not be empty", empty.Message, StringComparison.Ordinal);
+        Assert.Equal("properties", empty.ParamName);
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0x00, 0x00 })]               // empty name
     [InlineData(new byte[] { 0x05, 0x41 })]               // name runs past the end
     [InlineData(new byte[] { 0x01, 0x41 })]               // missing value length
