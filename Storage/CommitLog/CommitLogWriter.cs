@@ -534,8 +534,15 @@ internal sealed class CommitLogWriter
         BeginGroup();
     }
 
-    /// <summary>Dispatches the records of one request from the group buffer (skipping a filler between them).</summary>
+    /// <summary>Dispatches the records of one request from the group buffer, after prefetching their key index slots.</summary>
     private void Dispatch(AppendRequest request)
+    {
+        Walk(request, prefetch: true);
+        Walk(request, prefetch: false);
+    }
+
+    /// <summary>Visits the records of one request in the group buffer (skipping a filler between them).</summary>
+    private void Walk(AppendRequest request, bool prefetch)
     {
         var position = request.BufferStart;
         var remaining = request.ValidCount;
@@ -549,8 +556,16 @@ internal sealed class CommitLogWriter
             }
 
             var size = BinaryPrimitives.ReadInt32LittleEndian(span);
-            _hooks?.BeforeDispatch?.Invoke(RecordLayout.ReadLogOffset(span));
-            _dispatcher.Dispatch(span[..size], request.Queue);
+            if (prefetch)
+            {
+                _dispatcher.Prefetch(span[..size]);
+            }
+            else
+            {
+                _hooks?.BeforeDispatch?.Invoke(RecordLayout.ReadLogOffset(span));
+                _dispatcher.Dispatch(span[..size], request.Queue);
+            }
+
             position += size;
             remaining--;
         }

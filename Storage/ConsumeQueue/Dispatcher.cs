@@ -18,6 +18,25 @@ internal sealed class Dispatcher(ConsumeQueueTable queues, KeyIndex? index, ILog
 
     private static ReadOnlySpan<byte> UniqueKeyName => "UNIQ_KEY"u8;
 
+    /// <summary>
+    /// Prefetches the key index slots that <see cref="Dispatch"/> of this record will write. The slots are random, so
+    /// each is a cache miss (~5% of broker CPU in W1, measured against sequential slots); prefetching a whole request's
+    /// slots before dispatching it lets those misses overlap instead of stalling one after another.
+    /// </summary>
+    public void Prefetch(ReadOnlySpan<byte> record)
+    {
+        if (index is null)
+        {
+            return;
+        }
+
+        var parsed = StoredRecord.Create(record);
+        if (MessageProperties.TryGetValue(parsed.Properties, UniqueKeyName, out var uniqueKey) && !uniqueKey.IsEmpty)
+        {
+            index.Prefetch(IndexKind.UniqueKey, parsed.Topic, uniqueKey);
+        }
+    }
+
     /// <summary>Dispatches a whole, valid record. <paramref name="queue"/> is the record's queue when the caller knows it.</summary>
     public void Dispatch(ReadOnlySpan<byte> record, ConsumeQueue? queue)
     {

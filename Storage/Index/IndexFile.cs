@@ -74,6 +74,9 @@ internal sealed class IndexFile : MappedFile
 
     public long EndLogOffset => BinaryPrimitives.ReadInt64LittleEndian(GetSpan(40, 8));
 
+    /// <summary>Prefetches the hash slot <see cref="Put"/> will read and write for <paramref name="keyHash"/>.</summary>
+    public void PrefetchSlot(int keyHash) => Prefetch(SlotPosition(keyHash));
+
     /// <summary>Adds an entry; false when the file is full.</summary>
     public bool Put(int keyHash, long logOffset, long storeTimestamp)
     {
@@ -90,7 +93,7 @@ internal sealed class IndexFile : MappedFile
             BinaryPrimitives.WriteInt64LittleEndian(header[32..], logOffset);
         }
 
-        var slot = GetSpan(HeaderSize + ((long)((uint)keyHash % (uint)SlotCount) * 4), 4);
+        var slot = GetSpan(SlotPosition(keyHash), 4);
         var number = count + 1;
         var entry = GetSpan(EntryPosition(number), EntrySize);
         BinaryPrimitives.WriteInt32LittleEndian(entry, keyHash);
@@ -111,7 +114,7 @@ internal sealed class IndexFile : MappedFile
     {
         var count = EntryCount;
         var begin = BeginTimestamp;
-        var number = BinaryPrimitives.ReadInt32LittleEndian(GetSpan(HeaderSize + ((long)((uint)keyHash % (uint)SlotCount) * 4), 4));
+        var number = BinaryPrimitives.ReadInt32LittleEndian(GetSpan(SlotPosition(keyHash), 4));
         while (number > 0 && number <= count && logOffsets.Count < max)
         {
             var entry = GetSpan(EntryPosition(number), EntrySize);
@@ -133,6 +136,8 @@ internal sealed class IndexFile : MappedFile
             number = previous;
         }
     }
+
+    private long SlotPosition(int keyHash) => HeaderSize + ((long)((uint)keyHash % (uint)SlotCount) * 4);
 
     private long EntryPosition(int number) => HeaderSize + ((long)SlotCount * 4) + ((long)(number - 1) * EntrySize);
 }

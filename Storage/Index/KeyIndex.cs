@@ -77,6 +77,16 @@ internal sealed class KeyIndex
         }
     }
 
+    /// <summary>Prefetches the hash slot that <see cref="Put"/> of this key will touch in the newest file (single writer).</summary>
+    public void Prefetch(IndexKind kind, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> key)
+    {
+        var files = Volatile.Read(ref _files);
+        if (files.Length > 0)
+        {
+            files[^1].PrefetchSlot(Hash(kind, topic, key));
+        }
+    }
+
     /// <summary>Candidate log offsets for a key, newest file first (unverified, may repeat).</summary>
     public List<long> Find(IndexKind kind, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> key, long beginTimestamp, long endTimestamp, int max)
     {
