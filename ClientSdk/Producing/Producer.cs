@@ -97,8 +97,8 @@ public sealed partial class Producer : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// Callbacks of a queue run in that queue's send loop, in send order with one batch in flight per queue (the default;
-    /// as Kafka's per partition): keep them short,
-    /// and never wait in one for another send, whose batch may be the one the loop cannot send until the callback returns.
+    /// as Kafka's per partition): keep them short, and never wait in one for another send, whose batch may be the one the
+    /// loop cannot send until the callback returns.
     /// </remarks>
     /// <exception cref="ArgumentException">The message is invalid; the callback is not called.</exception>
     public ValueTask Send(Message message, SendCallback callback, CancellationToken cancellationToken = default)

@@ -537,7 +537,11 @@ internal sealed class CommitLogWriter
     /// <summary>Dispatches the records of one request from the group buffer, after prefetching their key index slots.</summary>
     private void Dispatch(AppendRequest request)
     {
-        Walk(request, prefetch: true);
+        if (_dispatcher.HasIndex)
+        {
+            Walk(request, prefetch: true);
+        }
+
         Walk(request, prefetch: false);
     }
 

@@ -18,6 +18,9 @@ internal sealed class Dispatcher(ConsumeQueueTable queues, KeyIndex? index, ILog
 
     private static ReadOnlySpan<byte> UniqueKeyName => "UNIQ_KEY"u8;
 
+    /// <summary>True when records have key index entries to write (and <see cref="Prefetch"/> has something to do).</summary>
+    public bool HasIndex => index is not null;
+
     /// <summary>
     /// Prefetches the key index slots that <see cref="Dispatch"/> of this record will write. The slots are random, so
     /// each is a cache miss (~5% of broker CPU in W1, measured against sequential slots); prefetching a whole request's
