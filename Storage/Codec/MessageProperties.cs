@@ -33,32 +33,17 @@ public static class MessageProperties
         var total = 0;
         foreach (var (name, value) in properties)
         {
-            if (string.IsNullOrEmpty(name))
-            {
-                throw new ArgumentException("A message property name must not be empty.", nameof(properties));
-            }
-
-            if (!seen.Add(name))
-            {
-                throw new ArgumentException($"Message property '{name}' appears more than once.", nameof(properties));
-            }
-
-            var nameBytes = Encoding.UTF8.GetByteCount(name);
-            var valueBytes = Encoding.UTF8.GetByteCount(value ?? "");
-            var size = VarintSize(nameBytes) + nameBytes + VarintSize(valueBytes) + valueBytes;
-            var span = output.GetSpan(size);
-            var at = WriteVarint(span, nameBytes);
-            at += Encoding.UTF8.GetBytes(name, span[at..]);
-            at += WriteVarint(span[at..], valueBytes);
-            at += Encoding.UTF8.GetBytes(value ?? "", span[at..]);
-            output.Advance(at);
-            total += at;
+            CheckName(name, repeated: !string.IsNullOrEmpty(name) && !seen.Add(name));
+            var size = EntrySize(name, value ?? "");
+            WriteEntry(output.GetSpan(size), name, value ?? "");
+            output.Advance(size);
+            total += size;
         }
 
         return total;
     }
 
-    /// <summary>Encodes to a new array (convenience for non-hot paths).</summary>
+    /// <summary>Encodes to a new array of the exact size (the producer's path for every message when given a list).</summary>
     /// <exception cref="ArgumentException">A name is empty or repeated.</exception>
     public static byte[] Encode(IEnumerable<KeyValuePair<string, string>> properties)
     {
@@ -71,11 +56,7 @@ public static class MessageProperties
             var at = 0;
             for (var i = 0; i < list.Count; i++)
             {
-                var (name, value) = list[i];
-                at += WriteVarint(result.AsSpan(at), Encoding.UTF8.GetByteCount(name));
-                at += Encoding.UTF8.GetBytes(name, result.AsSpan(at));
-                at += WriteVarint(result.AsSpan(at), Encoding.UTF8.GetByteCount(value ?? ""));
-                at += Encoding.UTF8.GetBytes(value ?? "", result.AsSpan(at));
+                at += WriteEntry(result.AsSpan(at), list[i].Key, list[i].Value ?? "");
             }
 
             return result;
@@ -95,25 +76,43 @@ public static class MessageProperties
         for (var i = 0; i < properties.Count; i++)
         {
             var (name, value) = properties[i];
-            if (string.IsNullOrEmpty(name))
-            {
-                throw new ArgumentException("A message property name must not be empty.", nameof(properties));
-            }
-
-            var repeated = seen is not null ? !seen.Add(name) : IndexOfName(properties, name, i) >= 0;
-            if (repeated)
-            {
-                throw new ArgumentException($"Message property '{name}' appears more than once.", nameof(properties));
-            }
-
-            var nameBytes = Encoding.UTF8.GetByteCount(name);
-            var valueBytes = Encoding.UTF8.GetByteCount(value ?? "");
-            size += VarintSize(nameBytes) + nameBytes + VarintSize(valueBytes) + valueBytes;
+            CheckName(name, repeated: !string.IsNullOrEmpty(name) && (seen is not null ? !seen.Add(name) : IndexOfName(properties, name, i) >= 0));
+            size += EntrySize(name, value ?? "");
         }
 
         return size <= Array.MaxLength
             ? (int)size
             : throw new ArgumentException($"The properties take {size} bytes encoded; at most {Array.MaxLength} fit an array.", nameof(properties));
+    }
+
+    /// <summary>Throws for an empty or repeated property name (<paramref name="repeated"/> is the caller's finding).</summary>
+    private static void CheckName(string name, bool repeated)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new ArgumentException("A message property name must not be empty.", "properties");
+        }
+
+        if (repeated)
+        {
+            throw new ArgumentException($"Message property '{name}' appears more than once.", "properties");
+        }
+    }
+
+    private static int EntrySize(string name, string value)
+    {
+        var nameBytes = Encoding.UTF8.GetByteCount(name);
+        var valueBytes = Encoding.UTF8.GetByteCount(value);
+        return VarintSize(nameBytes) + nameBytes + VarintSize(valueBytes) + valueBytes;
+    }
+
+    /// <summary>Writes one name/value entry at the start of <paramref name="span"/> (at least <see cref="EntrySize"/> long); returns its size.</summary>
+    private static int WriteEntry(Span<byte> span, string name, string value)
+    {
+        var at = WriteVarint(span, Encoding.UTF8.GetByteCount(name));
+        at += Encoding.UTF8.GetBytes(name, span[at..]);
+        at += WriteVarint(span[at..], Encoding.UTF8.GetByteCount(value));
+        return at + Encoding.UTF8.GetBytes(value, span[at..]);
     }
 
     private static int IndexOfName(IReadOnlyList<KeyValuePair<string, string>> list, string name, int count)

@@ -102,9 +102,7 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
     public async Task SendAsync_BurstToAnIdleQueue_LeavesTogetherInsteadOfItsFirstMessageAlone()
     {
         var topic = TestTopics.Unique("burst");
-        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
-        await using var producer = fixture.Client.CreateProducer();
-        await producer.SendAsync(new Message(topic, "route")); // Cached route: the sends below are queued synchronously.
+        await using var producer = await ProducerWithCachedRouteAsync(topic);
         using var batches = new BatchSizes(topic);
 
         // Ten bursts of 50 sends made in one go from a pool thread, each to the idle queue. Sending inline, the first
@@ -129,9 +127,7 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
     public async Task SendAsync_AwaitedSendsOfOneBatch_ResumeOneAfterAnotherFromOneItem()
     {
         var topic = TestTopics.Unique("resume");
-        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
-        await using var producer = fixture.Client.CreateProducer();
-        await producer.SendAsync(new Message(topic, "route")); // Cached route: the sends below are queued synchronously.
+        await using var producer = await ProducerWithCachedRouteAsync(topic);
         using var batches = new BatchSizes(topic);
 
         // Each send's synchronous continuation notes its thread and whether the next send had completed yet. With one
@@ -441,6 +437,15 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
     /// Sizes and round trips of the batches a topic's producers sent, from the SDK's <c>orleansmq-client-batch-size</c>
     /// and <c>orleansmq-client-batch-latency</c> histograms.
     /// </summary>
+    /// <summary>A one-queue topic and a producer that has its route cached, so the sends a test makes are queued synchronously.</summary>
+    private async Task<Producer> ProducerWithCachedRouteAsync(string topic)
+    {
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        var producer = fixture.Client.CreateProducer();
+        await producer.SendAsync(new Message(topic, "route"));
+        return producer;
+    }
+
     private sealed class BatchSizes : IDisposable
     {
         private readonly MeterListener _listener = new();
