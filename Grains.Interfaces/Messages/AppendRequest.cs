@@ -23,7 +23,7 @@ namespace OrleansMq.Grains.Messages;
 /// </param>
 [GenerateSerializer, Immutable, Alias("OrleansMq.AppendRequest")]
 public sealed record AppendRequest(
-    [property: Id(0)] ReadOnlyMemory<byte> Batch,
+    [property: Id(0)] MessageBytes Batch,
     [property: Id(1)] int Count,
     [property: Id(2)] bool HasScheduled = false,
     [property: Id(3)] long ProducerId = 0,

@@ -16,7 +16,7 @@ namespace OrleansMq.Grains.Messages;
 [GenerateSerializer, Immutable, Alias("OrleansMq.PullResponse")]
 public sealed record PullResponse(
     [property: Id(0)] PullStatus Status,
-    [property: Id(1)] ReadOnlyMemory<byte> Records,
+    [property: Id(1)] MessageBytes Records,
     [property: Id(2)] int Count,
     [property: Id(3)] long NextOffset,
     [property: Id(4)] long MinOffset,
