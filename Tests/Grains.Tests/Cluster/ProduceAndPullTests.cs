@@ -433,10 +433,6 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         Assert.True(latencies[0] < linger.TotalMilliseconds, $"the lone batch's round trip was {latencies[0]:F1} ms: it includes the {linger.TotalMilliseconds} ms linger");
     }
 
-    /// <summary>
-    /// Sizes and round trips of the batches a topic's producers sent, from the SDK's <c>orleansmq-client-batch-size</c>
-    /// and <c>orleansmq-client-batch-latency</c> histograms.
-    /// </summary>
     /// <summary>A one-queue topic and a producer that has its route cached, so the sends a test makes are queued synchronously.</summary>
     private async Task<Producer> ProducerWithCachedRouteAsync(string topic)
     {
@@ -446,6 +442,10 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         return producer;
     }
 
+    /// <summary>
+    /// Sizes and round trips of the batches a topic's producers sent, from the SDK's <c>orleansmq-client-batch-size</c>
+    /// and <c>orleansmq-client-batch-latency</c> histograms.
+    /// </summary>
     private sealed class BatchSizes : IDisposable
     {
         private readonly MeterListener _listener = new();
