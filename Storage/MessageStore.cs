@@ -213,6 +213,15 @@ public sealed partial class MessageStore : IAsyncDisposable
 
     internal CommitLog.CommitLog Log => _log;
 
+    /// <summary>Writes and syncs every consume queue without a checkpoint (tests: a crash after the queues reached the disk).</summary>
+    internal void FlushConsumeQueues()
+    {
+        foreach (var queue in _queues.All)
+        {
+            queue.Flush();
+        }
+    }
+
     /// <summary>Completes when the next segment is prepared (sync policy): benchmarks measure the steady state.</summary>
     internal Task WhenNextSegmentPreparedAsync() => _preparer?.WhenReadyAsync() ?? Task.CompletedTask;
 

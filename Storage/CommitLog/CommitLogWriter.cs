@@ -502,7 +502,7 @@ internal sealed class CommitLogWriter
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // A consume queue or index file could not be created or mapped (ENOSPC...): undo the whole group.
+            // A consume queue or index file could not be created or written (ENOSPC...): undo the whole group.
             HandleWriteFailure(ex, dispatched: true);
             BeginGroup();
             return;

@@ -12,7 +12,7 @@ namespace OrleansMq.Storage.ConsumeQueue;
 /// Threading: entries are written by one thread at a time (the commit log writer at runtime, recovery at open);
 /// readers run concurrently and see an entry only below <see cref="VisibleMax"/>, which is published after the
 /// entry is written (and, under the sync policy, after its record is durable). File-list changes take
-/// <c>_filesLock</c>; readers use the published array and hold a file while they touch its mapping.
+/// <c>_filesLock</c>; readers use the published array and hold a file while they read it.
 /// </remarks>
 internal sealed class ConsumeQueue
 {
@@ -116,11 +116,10 @@ internal sealed class ConsumeQueue
         var min = files[0].FirstOffset;
         foreach (var file in files)
         {
-            var tail = file.Tail(file.FirstOffset);
-            var index = tail.IndexOfAnyExcept((byte)0);
-            if (index >= 0)
+            var first = file.FirstWritten();
+            if (first >= 0)
             {
-                min = file.FirstOffset + (index / ConsumeQueueEntry.Size);
+                min = first;
                 break;
             }
         }
@@ -168,11 +167,7 @@ internal sealed class ConsumeQueue
 
             try
             {
-                var end = Math.Min(file.EndOffset, offset + destination.Length - count);
-                for (var o = offset; o < end; o++)
-                {
-                    destination[count++] = file.Read(o);
-                }
+                count += file.Read(offset, destination[count..]);
             }
             finally
             {
@@ -271,14 +266,7 @@ internal sealed class ConsumeQueue
                     continue;
                 }
 
-                var tail = file.Tail(Math.Max(queueOffset, file.FirstOffset));
-                var dirty = tail.IndexOfAnyExcept((byte)0);
-                if (dirty >= 0)
-                {
-                    tail[dirty..].Clear();
-                    file.MarkDirty();
-                }
-
+                file.TruncateFrom(Math.Max(queueOffset, file.FirstOffset));
                 keep.Add(file);
             }
 
@@ -337,7 +325,7 @@ internal sealed class ConsumeQueue
         }
     }
 
-    /// <summary>msync of every file, then fsync of the directories that gained a name since the last flush.</summary>
+    /// <summary>Writes and fdatasyncs the entries of every file, then fsyncs the directories that gained a name since the last flush.</summary>
     public void Flush()
     {
         foreach (var file in Volatile.Read(ref _files))

@@ -15,7 +15,7 @@ internal enum IndexKind : byte
 /// Written by the dispatching thread; queried concurrently. A key's hash is CRC-32C over
 /// (kind, topic length, topic, key) so equal keys of different topics or kinds rarely share chains; hits are
 /// verified against the record by <see cref="MessageStore"/>. Scales by rolling to a new file when one is full:
-/// memory is only the mapped pages in use, never all keys.
+/// memory is the newest file's slot table and a block of its newest entries, never all keys.
 /// </remarks>
 internal sealed class KeyIndex
 {
@@ -23,6 +23,7 @@ internal sealed class KeyIndex
     private readonly string _directory;
     private readonly int _entriesPerFile;
     private IndexFile[] _files = [];
+    private int _namesUnsynced;
 
     public KeyIndex(string directory, int entriesPerFile)
     {
@@ -117,11 +118,25 @@ internal sealed class KeyIndex
         return result;
     }
 
+    /// <summary>Makes every file's entries durable, then the directory's new names (the checkpoint).</summary>
     public void Flush()
     {
         foreach (var file in Volatile.Read(ref _files))
         {
             file.Flush();
+        }
+
+        if (Interlocked.Exchange(ref _namesUnsynced, 0) != 0)
+        {
+            try
+            {
+                NativeMethods.FlushDirectory(_directory);
+            }
+            catch
+            {
+                Volatile.Write(ref _namesUnsynced, 1);
+                throw;
+            }
         }
     }
 
@@ -184,7 +199,10 @@ internal sealed class KeyIndex
             }
 
             var file = new IndexFile(path, first, SlotsFor(_entriesPerFile), _entriesPerFile);
-            NativeMethods.FlushDirectory(_directory);
+
+            // The name must be durable before a checkpoint counts entries in it: Flush (run by the checkpoint) syncs the
+            // directory. Not here: this runs on the writer thread, where an fsync stalls every append.
+            Volatile.Write(ref _namesUnsynced, 1);
             Volatile.Write(ref _files, [.. _files, file]);
             return file;
         }

@@ -6,15 +6,18 @@ namespace OrleansMq.Storage.Internal;
 /// <summary>
 /// The few POSIX calls .NET does not expose: <c>fdatasync</c> (flush data without the inode timestamps, which
 /// is what makes a preallocated segment cheap to sync), <c>fsync</c> of a directory (makes a new or deleted
-/// file name durable), <c>madvise</c>, <c>posix_fadvise</c> and <c>sync_file_range</c>. Elsewhere the portable
+/// file name durable), <c>posix_fadvise</c>, <c>sync_file_range</c>, <c>lseek(SEEK_DATA)</c> and <c>fallocate</c>. Elsewhere the portable
 /// fallbacks are used.
 /// </summary>
 internal static partial class NativeMethods
 {
     private const int ORdOnly = 0;
-    private const int MadvRandom = 1;
     private const int PosixFadvDontNeed = 4;
     private const uint SyncFileRangeWrite = 2;
+    private const int FallocKeepSize = 1;
+    private const int FallocPunchHole = 2;
+    private const int SeekData = 3;
+    private const int Enxio = 6;
 
     private static readonly bool UseLibc = OperatingSystem.IsLinux();
 
@@ -66,22 +69,6 @@ internal static partial class NativeMethods
     }
 
     /// <summary>
-    /// <c>madvise(MADV_RANDOM)</c>: a page fault on the mapping reads just its page. Without it the kernel reads ahead
-    /// around every fault, and in a sparse, freshly extended file that means zeroing a large folio per first touch:
-    /// with 1,000 new consume queues that kernel memset took a third of the broker's CPU and stalled appends for
-    /// seconds (the writer thread dispatches). Best effort: a failure only costs that readahead.
-    /// </summary>
-    /// <param name="address">Page-aligned start of the mapping.</param>
-    /// <param name="length">Bytes mapped.</param>
-    public static unsafe void AdviseRandomAccess(byte* address, long length)
-    {
-        if (UseLibc)
-        {
-            _ = madvise(address, (nuint)length, MadvRandom);
-        }
-    }
-
-    /// <summary>
     /// <c>posix_fadvise(POSIX_FADV_DONTNEED)</c>: drops the clean cached pages of a file range, so the kernel can give the
     /// same pages to the next writes. Best effort (a no-op off Linux); dirty pages are only scheduled for writeback.
     /// </summary>
@@ -114,6 +101,46 @@ internal static partial class NativeMethods
     }
 
     /// <summary>
+    /// Makes <paramref name="length"/> bytes from <paramref name="offset"/> read as zeros without changing the file's
+    /// size. On Linux: nothing when <c>lseek(SEEK_DATA)</c> finds no data there (the common case, erasing past the
+    /// end of what was written), else <c>fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)</c>, which also gives
+    /// the blocks back. Elsewhere, or where holes cannot be punched, zeros are written.
+    /// </summary>
+    /// <returns>True when the file changed (and needs a sync to make the erasure durable).</returns>
+    /// <exception cref="IOException">Writing the zeros failed.</exception>
+    public static bool ZeroRange(SafeFileHandle handle, long offset, long length)
+    {
+        if (length <= 0)
+        {
+            return false;
+        }
+
+        if (UseLibc)
+        {
+            using var descriptor = new Descriptor(handle);
+            var data = lseek(descriptor.Fd, offset, SeekData);
+            if (data < 0 ? Marshal.GetLastPInvokeError() == Enxio : data >= offset + length)
+            {
+                return false;
+            }
+
+            if (fallocate(descriptor.Fd, FallocPunchHole | FallocKeepSize, offset, length) == 0)
+            {
+                return true;
+            }
+        }
+
+        var end = Math.Min(offset + length, RandomAccess.GetLength(handle));
+        ReadOnlySpan<byte> zeros = new byte[(int)Math.Clamp(end - offset, 0, 64 * 1024)];
+        for (var position = offset; position < end; position += zeros.Length)
+        {
+            RandomAccess.Write(handle, zeros[..(int)Math.Min(zeros.Length, end - position)], position);
+        }
+
+        return end > offset;
+    }
+
+    /// <summary>
     /// A file handle's descriptor held for one call: the reference keeps a concurrent <c>Dispose</c> of the handle from
     /// closing the descriptor (and the number being reused for another file) while the call runs.
     /// </summary>
@@ -135,14 +162,17 @@ internal static partial class NativeMethods
         public void Dispose() => _handle.DangerousRelease();
     }
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long lseek(int fd, long offset, int whence);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fallocate(int fd, int mode, long offset, long length);
+
     [LibraryImport("libc")]
     private static partial int sync_file_range(int fd, long offset, long length, uint flags);
 
     [LibraryImport("libc")]
     private static partial int posix_fadvise(int fd, long offset, long length, int advice);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int madvise(byte* address, nuint length, int advice);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fdatasync(int fd);

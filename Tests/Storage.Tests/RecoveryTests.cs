@@ -29,6 +29,8 @@ public sealed class RecoveryTests
                 tail.Add(await AppendOneAsync(store, topic, i % 2, $"t{i}"));
             }
 
+            // The queue entries of the tail reach the files (a block filled, or the OS wrote them back), the checkpoint not.
+            store.FlushConsumeQueues();
             StoreHarness.CopyDirectory(live, image);
         }
 
@@ -175,8 +177,8 @@ public sealed class RecoveryTests
         using var dir = new TempDirectory("recovery");
         var image = dir.Combine("image");
         var (prefix, tail) = await BuildCrashImageAsync(dir.Combine("live"), image, "ahead", prefixCount: 2, tailCount: 4);
-        // The consume queue files in the image already hold entries for every tail record (mmap'd pages reach the
-        // page cache at once); cut the log before the tail so those entries point past the recovered end.
+        // The consume queue files in the image already hold entries for every tail record (BuildCrashImageAsync);
+        // cut the log before the tail so those entries point past the recovered end.
         TruncateLog(image, tail[0].LogOffset + 10);
 
         await using var store = await StoreHarness.OpenAsync(StoreHarness.Options(image), NoPeriodicCheckpoint);
