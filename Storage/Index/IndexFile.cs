@@ -77,7 +77,7 @@ internal sealed unsafe class IndexFile : FileResource
             header.Clear();
             if (length >= HeaderSize)
             {
-                ReadExactly(header, 0);
+                EntryRegion.ReadAt(_handle, header, 0);
             }
 
             if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
@@ -281,7 +281,7 @@ internal sealed unsafe class IndexFile : FileResource
         var slots = GC.AllocateArray<int>(SlotCount, pinned: true);
         if (!_created)
         {
-            ReadExactly(MemoryMarshal.AsBytes(slots.AsSpan()), SlotPosition(0));
+            EntryRegion.ReadAt(_handle, MemoryMarshal.AsBytes(slots.AsSpan()), SlotPosition(0));
             if (!BitConverter.IsLittleEndian)
             {
                 BinaryPrimitives.ReverseEndianness(slots, slots);
@@ -301,7 +301,7 @@ internal sealed unsafe class IndexFile : FileResource
         }
 
         Span<byte> slot = stackalloc byte[4];
-        ReadExactly(slot, SlotPosition(index));
+        EntryRegion.ReadAt(_handle, slot, SlotPosition(index));
         return BinaryPrimitives.ReadInt32LittleEndian(slot);
     }
 
@@ -366,21 +366,5 @@ internal sealed unsafe class IndexFile : FileResource
         BinaryPrimitives.WriteInt64LittleEndian(header[32..], Volatile.Read(ref _beginLogOffset));
         BinaryPrimitives.WriteInt64LittleEndian(header[40..], EndLogOffset);
         RandomAccess.Write(_handle, header, 0);
-    }
-
-    private void ReadExactly(Span<byte> destination, long position)
-    {
-        while (!destination.IsEmpty)
-        {
-            var read = RandomAccess.Read(_handle, destination, position);
-            if (read == 0)
-            {
-                destination.Clear(); // Beyond the end: never written.
-                return;
-            }
-
-            destination = destination[read..];
-            position += read;
-        }
     }
 }

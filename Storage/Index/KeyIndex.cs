@@ -126,18 +126,7 @@ internal sealed class KeyIndex
             file.Flush();
         }
 
-        if (Interlocked.Exchange(ref _namesUnsynced, 0) != 0)
-        {
-            try
-            {
-                NativeMethods.FlushDirectory(_directory);
-            }
-            catch
-            {
-                Volatile.Write(ref _namesUnsynced, 1);
-                throw;
-            }
-        }
+        SyncFlag.SyncIfSet(ref _namesUnsynced, _directory, NativeMethods.FlushDirectory);
     }
 
     /// <summary>Deletes files whose entries all point below <paramref name="minLogOffset"/> (never the newest).</summary>

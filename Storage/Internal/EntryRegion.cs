@@ -137,23 +137,7 @@ internal sealed class EntryRegion
 
     /// <summary>fdatasync when something was written since the last one (the checkpoint, after <see cref="Persist"/>).</summary>
     /// <exception cref="IOException">The device reported an error; the region stays marked unsynced.</exception>
-    public void Sync()
-    {
-        if (Interlocked.Exchange(ref _unsynced, 0) == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            NativeMethods.FlushData(_handle);
-        }
-        catch
-        {
-            Volatile.Write(ref _unsynced, 1);
-            throw;
-        }
-    }
+    public void Sync() => SyncFlag.SyncIfSet(ref _unsynced, _handle, NativeMethods.FlushData);
 
     /// <summary>Erases entries from <paramref name="index"/> to the end of the region (single writer: recovery, rewind).</summary>
     public void Truncate(long index)
@@ -263,15 +247,15 @@ internal sealed class EntryRegion
         Volatile.Write(ref _unsynced, 1);
     }
 
-    private void ReadFile(long index, Span<byte> destination)
+    /// <summary><c>pread</c> until <paramref name="destination"/> is full; bytes past the end of the file read as zeros (never written).</summary>
+    public static void ReadAt(SafeFileHandle handle, Span<byte> destination, long position)
     {
-        var position = _start + (index * _entrySize);
         while (!destination.IsEmpty)
         {
-            var read = RandomAccess.Read(_handle, destination, position);
+            var read = RandomAccess.Read(handle, destination, position);
             if (read == 0)
             {
-                destination.Clear(); // Past the end of a short file: never written.
+                destination.Clear();
                 return;
             }
 
@@ -279,6 +263,8 @@ internal sealed class EntryRegion
             position += read;
         }
     }
+
+    private void ReadFile(long index, Span<byte> destination) => ReadAt(_handle, destination, _start + (index * _entrySize));
 
     private sealed class Block(long first, int capacity, int entrySize)
     {
