@@ -64,7 +64,9 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
             Task.WhenAll(Enumerable.Range(0, count).Select(i => producer.SendAsync(new Message(topic, $"m{i}")))),
             $"{count} sends to {topic}");
 
-        Assert.Equal(dropped + 6, fixture.LostAcks.Dropped);
+        // A batch's response is dropped once (its retry gets through), so how many drops happen depends on how many
+        // batches the 500 sends made; each of the 4 queues' first batches is one, so at least 4, at most the 6 armed.
+        Assert.InRange(fixture.LostAcks.Dropped - dropped, 4, 6);
         Assert.Equal(count, await TotalAsync(topic));
         Assert.Equal(count, results.Select(r => r.MessageId).Distinct().Count());
         foreach (var queue in results.GroupBy(r => r.Queue))
