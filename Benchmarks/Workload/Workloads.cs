@@ -72,8 +72,12 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         var payload = Payload.Random(settings.Size);
         var latency = new LatencyRecorder(20_000_000);
         var slots = new SemaphoreSlim(settings.InFlight, settings.InFlight);
-        long from = Now + Ticks(settings.Warmup), to = from + Ticks(settings.Seconds);
+        long start = Now, from = start + Ticks(settings.Warmup), to = from + Ticks(settings.Seconds);
         long acked = 0, errors = 0, sent = 0, warmupMax = 0;
+
+        // Acknowledgements per second from the first send, warm-up included: shows how long a fresh broker takes to
+        // reach its steady rate (JIT tiering, first segments), which the window's average alone hides.
+        var perSecond = new long[(int)Math.Ceiling(settings.Warmup + settings.Seconds) + 1];
         string? firstError = null;
         var cpuWindow = MeasureWindowCpuAsync();
 
@@ -86,6 +90,12 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
                 if (t1 >= from && t1 < to)
                 {
                     Interlocked.Increment(ref acked);
+                }
+
+                var second = (t1 - start) / Stopwatch.Frequency;
+                if (second < perSecond.Length)
+                {
+                    Interlocked.Increment(ref perSecond[second]);
                 }
 
                 // Latency of sends started in the window only: sends started during warm-up include the first
@@ -132,6 +142,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         result.Add("sent", sent);
         result.Add("errors", errors);
         result.AddCpu(cpu.Measure(cpuFrom, cpuTo));
+        result.Add("acked_k_per_s", string.Join(',', perSecond.Select(n => (n / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture))));
         if (firstError is not null)
         {
             Console.Error.WriteLine($"{name}: first send error: {firstError}");
