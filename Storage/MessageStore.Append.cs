@@ -22,6 +22,9 @@ public sealed partial class MessageStore
     /// The batch buffer is read until the returned task completes. <paramref name="cancellationToken"/> only cancels
     /// waiting for a writer slot; once queued an append cannot be withdrawn. The result's records are readable
     /// when it completes with <see cref="AppendStatus.Ok"/>.
+    /// <para>Order: appends made one after another (each call returned before the next was made) are written in that
+    /// order, also when the store is at its limit of pending appends and they wait for a slot. A queue grain relies
+    /// on this to accept an idempotent producer's next batch while the previous one is still being stored.</para>
     /// </remarks>
     /// <exception cref="ArgumentException">Empty or over-long topic, or negative queue id.</exception>
     public ValueTask<AppendResult> AppendAsync(string topic, int queueId, ReadOnlyMemory<byte> batch, CancellationToken cancellationToken = default)
@@ -84,7 +87,7 @@ public sealed partial class MessageStore
         }
 
         var request = new AppendRequest(topic, queueId, batch, results, valid, (int)recordBytes, start);
-        if (!_slots.Wait(0))
+        if (Volatile.Read(ref _slotWaiters) != 0 || !_slots.Wait(0))
         {
             return EnqueueSlowAsync(request, cancellationToken);
         }
@@ -93,10 +96,31 @@ public sealed partial class MessageStore
         return new ValueTask<AppendResult>(request.Task);
     }
 
+    /// <summary>
+    /// Waits for a writer slot in call order: once one append waits, later ones queue behind it (<c>_slotOrder</c> is a
+    /// FIFO for async waiters, entered before this method first yields), so the store's limit never reorders appends.
+    /// </summary>
     private async ValueTask<AppendResult> EnqueueSlowAsync(AppendRequest request, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        Enqueue(request);
+        Interlocked.Increment(ref _slotWaiters);
+        try
+        {
+            await _slotOrder.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                Enqueue(request);
+            }
+            finally
+            {
+                _slotOrder.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _slotWaiters);
+        }
+
         return await request.Task.ConfigureAwait(false);
     }
 

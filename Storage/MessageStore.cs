@@ -52,7 +52,9 @@ public sealed partial class MessageStore : IAsyncDisposable
     private readonly RetentionService _retention;
     private readonly StorageInstruments _instruments;
     private readonly SegmentPreparer? _preparer;
-    private readonly SemaphoreSlim _slots = new(MaxPendingAppends, MaxPendingAppends);
+    private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _slotOrder = new(1, 1); // Appends waiting for a slot take it in call order.
+    private int _slotWaiters; // Appends in EnqueueSlowAsync; while any, new appends queue behind them.
     private readonly Lock _checkpointLock = new();
     private readonly List<ITimer> _timers = [];
     private int _retentionRunning;
@@ -67,6 +69,8 @@ public sealed partial class MessageStore : IAsyncDisposable
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("OrleansMq.Storage.MessageStore");
         _time = timeProvider ?? TimeProvider.System;
+        var maxPending = hooks?.MaxPendingAppends ?? MaxPendingAppends;
+        _slots = new SemaphoreSlim(maxPending, maxPending);
         var directory = Path.GetFullPath(options.Directory);
         System.IO.Directory.CreateDirectory(directory);
         _lock = AcquireLock(directory);

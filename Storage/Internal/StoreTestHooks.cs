@@ -5,6 +5,9 @@ namespace OrleansMq.Storage.Internal;
 /// <summary>Seams for tests: disk space, fault injection and maintenance timing. Production passes none.</summary>
 internal sealed class StoreTestHooks
 {
+    /// <summary>Appends queued to the writer at once before further ones wait for a slot; default 16,384.</summary>
+    public int? MaxPendingAppends { get; init; }
+
     /// <summary>Replaces the real disk probe.</summary>
     public IDiskSpaceProbe? DiskSpaceProbe { get; init; }
 

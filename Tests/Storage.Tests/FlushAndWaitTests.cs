@@ -45,6 +45,41 @@ public sealed class FlushAndWaitTests
     }
 
     [Fact]
+    public async Task AppendAsync_AtThePendingLimit_WaitingAppendsAreWrittenInCallOrder()
+    {
+        // A queue grain accepts an idempotent producer's next batch while the previous one is still being stored; that
+        // is only safe if appends made one after another are written in that order, also when they wait for a slot.
+        const int limit = 8, waiting = 200;
+        using var dir = new TempDirectory("order");
+        using var gate = new ManualResetEventSlim(false);
+        var hooks = new StoreTestHooks { MaxPendingAppends = limit };
+        await using var store = await StoreHarness.OpenAsync(StoreHarness.Options(dir.Path), hooks);
+        var topic = StoreHarness.Topic("order");
+        hooks.BeforeFlush = () => gate.Wait(TimeSpan.FromSeconds(30));
+
+        var appends = new List<Task<AppendResult>>();
+        for (var i = 0; i < limit + waiting; i++)
+        {
+            appends.Add(store.AppendAsync(topic, 0, StoreHarness.One($"m{i}")).AsTask());
+        }
+
+        Assert.All(appends, a => Assert.False(a.IsCompleted, "an append completed while the flush was held"));
+        hooks.BeforeFlush = null;
+        gate.Set();
+
+        // Appends made while the waiting ones are being let through: a slot freed meanwhile must not let them pass.
+        for (var i = 0; i < waiting; i++)
+        {
+            appends.Add(store.AppendAsync(topic, 0, StoreHarness.One($"late{i}")).AsTask());
+        }
+
+        var results = await Wait.ForAsync(Task.WhenAll(appends), $"{appends.Count} appends behind a limit of {limit}");
+
+        Assert.All(results, r => Assert.Equal(AppendStatus.Ok, r.Status));
+        Assert.Equal(Enumerable.Range(0, appends.Count).Select(i => (long)i), results.Select(r => r.Messages[0].QueueOffset));
+    }
+
+    [Fact]
     public async Task AppendAsync_SyncAcknowledged_FlusherKeepsNoReferenceToTheBatch()
     {
         // The flusher's pending list used to be a ConcurrentQueue that was peeked and enumerated, which keeps every
