@@ -47,7 +47,20 @@ public sealed record ProducerOptions
     /// <summary>Most messages in one batch. Default 1,024.</summary>
     public int MaxBatchMessages { get; init; } = 1024;
 
-    /// <summary>Batches in flight per queue. Default 1, which keeps a queue's messages in send order.</summary>
+    /// <summary>Most batches <see cref="MaxInFlightBatchesPerQueue"/> allows with <see cref="EnableIdempotence"/> (Kafka's limit too).</summary>
+    public const int MaxInFlightBatchesWithIdempotence = 5;
+
+    /// <summary>
+    /// Batches in flight per queue: a queue's next batch leaves while earlier ones are still being stored, instead of
+    /// waiting for their answer. Default 1; at most <see cref="MaxInFlightBatchesWithIdempotence"/> with idempotence.
+    /// </summary>
+    /// <remarks>
+    /// Batches leave in send order, but Orleans may deliver two calls to a queue in either order (a silo dispatches
+    /// the messages it reads from a connection on the thread pool). With idempotence the queue accepts each batch only
+    /// behind the previous one, waiting for it, so a queue's messages are still stored in send order; without
+    /// idempotence, batches in flight together may be stored in either order. A batch that fails is retried after the
+    /// ones sent behind it, so a failure can reorder its messages (also with one in flight: the retry follows newer sends).
+    /// </remarks>
     public int MaxInFlightBatchesPerQueue { get; init; } = 1;
 
     /// <summary>Messages accepted but not yet acknowledged; further sends wait (backpressure). Default 10,000.</summary>
@@ -95,9 +108,9 @@ public sealed record ProducerOptions
         Check(errors, StickyQueueBytes is >= 1 and <= 64 * 1024 * 1024, $"ProducerOptions.StickyQueueBytes is {StickyQueueBytes}; it must be between 1 and 67108864.");
         Check(errors, MaxBatchMessages is >= 1 and <= 65_536, $"ProducerOptions.MaxBatchMessages is {MaxBatchMessages}; it must be between 1 and 65536.");
         Check(errors, MaxInFlightBatchesPerQueue is >= 1 and <= 64, $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; it must be between 1 and 64.");
-        Check(errors, !EnableIdempotence || MaxInFlightBatchesPerQueue == 1,
-            $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; with EnableIdempotence it must be 1 (a queue accepts a producer's batches only in sequence). "
-            + "Set EnableIdempotence = false to send several batches per queue at once.");
+        Check(errors, !EnableIdempotence || MaxInFlightBatchesPerQueue <= MaxInFlightBatchesWithIdempotence,
+            $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; with EnableIdempotence it must be between 1 and {MaxInFlightBatchesWithIdempotence} "
+            + "(a queue recognises a sent-again batch among its producer's last 5). Set EnableIdempotence = false for more.");
         Check(errors, MaxInFlightMessages >= 1, $"ProducerOptions.MaxInFlightMessages is {MaxInFlightMessages}; it must be at least 1.");
         Check(errors, MaxInFlightBytes >= 1024, $"ProducerOptions.MaxInFlightBytes is {MaxInFlightBytes}; it must be at least 1024.");
         Check(errors, MaxBodySize is >= 1 and <= 256 * 1024 * 1024, $"ProducerOptions.MaxBodySize is {MaxBodySize}; it must be between 1 and 268435456.");

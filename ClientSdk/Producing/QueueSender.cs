@@ -14,9 +14,12 @@ namespace OrleansMq.Client.Producing;
 /// burst of sends made in one go shares the batch.
 /// </summary>
 /// <remarks>
-/// Thread-safe; the lock guards only the pending list and counters, never I/O. <c>_inFlight</c> counts the slots taken,
-/// including one whose batch has not left yet (lingering or queued to the thread pool). With idempotence on, the
-/// sequence fields are used only by the send loop, which runs one batch at a time (<c>MaxInFlightBatchesPerQueue</c> = 1).
+/// Thread-safe. <c>_gate</c> guards only the pending list and counters, never I/O. <c>_inFlight</c> counts the slots
+/// taken, including one whose batch has not left yet (lingering or queued to the thread pool). Each slot runs a send
+/// loop; with several slots (<see cref="ProducerOptions.MaxInFlightBatchesPerQueue"/>) the loops take, number, encode
+/// and send their batches under <c>_issueLock</c>, so batches leave in the order their messages were sent and their
+/// sequences follow one another: the queue then accepts each batch behind the previous one while that one is still
+/// being stored (the idempotent producer's pipelining, as Kafka's with up to five requests in flight).
 /// </remarks>
 internal sealed class QueueSender : IThreadPoolWorkItem
 {
@@ -24,16 +27,18 @@ internal sealed class QueueSender : IThreadPoolWorkItem
     private readonly IMessageQueueGrain _grain;
     private readonly ProducerOptions _options;
     private readonly Lock _gate = new();
+    private readonly Lock _issueLock = new();
     private readonly long _producerId;
     private List<PendingSend> _pending = [];
     private int _pendingBytes;
     private int _inFlight;
     private bool _lingering;
 
-    // Idempotence: the next sequence in this queue, and whether the previous batch was not fully acknowledged (its
-    // sequences may never have been stored, so the next batch tells the queue to accept the gap).
+    // Idempotence (under _issueLock, but _resync is also set when a batch completes): the next sequence in this queue,
+    // and whether a batch was not fully acknowledged (its sequences may never have been accepted, so the next batch
+    // tells the queue to accept the gap).
     private long _nextSequence;
-    private bool _resync;
+    private volatile bool _resync;
     private byte[] _scratch = [];
 
     public QueueSender(Producer producer, IClusterClient client, MessageQueue queue, ProducerOptions options)
@@ -85,28 +90,7 @@ internal sealed class QueueSender : IThreadPoolWorkItem
     }
 
     /// <summary>Sends what is pending in the slot <see cref="Enqueue"/> took.</summary>
-    void IThreadPoolWorkItem.Execute() => _ = SendReservedAsync();
-
-    private async Task SendReservedAsync()
-    {
-        List<PendingSend>? batch;
-        lock (_gate)
-        {
-            batch = TakeReserved();
-        }
-
-        if (batch is not null)
-        {
-            await SendAsync(batch);
-        }
-    }
-
-    /// <summary>Takes a batch for a slot already counted in <c>_inFlight</c>, or frees the slot when nothing is pending; the caller holds the lock.</summary>
-    private List<PendingSend>? TakeReserved()
-    {
-        _inFlight--;
-        return _pending.Count > 0 ? TakeBatch() : null; // Empty when another slot's send loop took the messages meanwhile.
-    }
+    void IThreadPoolWorkItem.Execute() => _ = SendLoopAsync(reserved: true);
 
     private async Task LingerThenSendAsync()
     {
@@ -116,7 +100,7 @@ internal sealed class QueueSender : IThreadPoolWorkItem
             _lingering = false;
         }
 
-        await SendReservedAsync();
+        await SendLoopAsync(reserved: true);
     }
 
     /// <summary>Takes up to one batch of pending messages; the caller holds the lock.</summary>
@@ -145,30 +129,41 @@ internal sealed class QueueSender : IThreadPoolWorkItem
         return batch;
     }
 
-    private async Task SendAsync(List<PendingSend> batch)
+    /// <summary>
+    /// One slot's send loop: sends a batch, waits for its answer, and goes on while messages are pending. A reserved
+    /// slot (taken by <see cref="Enqueue"/>) sends even while a linger is set, since it is the lingering slot.
+    /// </summary>
+    private async Task SendLoopAsync(bool reserved)
     {
-        while (true)
+        while (Issue(reserved) is { } sent)
         {
-            await SendBatchAsync(batch);
+            reserved = false;
+            await CompleteAsync(sent);
+        }
+    }
+
+    /// <summary>
+    /// Frees the caller's slot and takes it again for the next batch, if any: numbers, encodes and sends it. Under
+    /// <c>_issueLock</c> from taking to sending, so batches leave in the order they were taken.
+    /// </summary>
+    private SentBatch? Issue(bool reserved)
+    {
+        lock (_issueLock)
+        {
+            List<PendingSend> batch;
             lock (_gate)
             {
                 _inFlight--;
-                if (_pending.Count == 0 || _lingering)
+                if (_pending.Count == 0 || (_lingering && !reserved))
                 {
-                    return;
+                    return null; // Empty when another slot's loop took the messages meanwhile.
                 }
 
                 batch = TakeBatch();
             }
-        }
-    }
 
-    private async Task SendBatchAsync(List<PendingSend> batch)
-    {
-        AppendResponse response;
-        var idempotent = _producerId != 0;
-        using (var buffer = new PooledBufferWriter(EstimateSize(batch, idempotent)))
-        {
+            var idempotent = _producerId != 0;
+            var buffer = new PooledBufferWriter(EstimateSize(batch, idempotent));
             var scheduled = false;
             var baseSequence = _nextSequence;
             for (var i = 0; i < batch.Count; i++)
@@ -191,17 +186,30 @@ internal sealed class QueueSender : IThreadPoolWorkItem
             var request = idempotent
                 ? new AppendRequest(buffer.WrittenMemory, batch.Count, scheduled, _producerId, baseSequence, _resync)
                 : new AppendRequest(buffer.WrittenMemory, batch.Count, scheduled);
+            _resync = false;
+            var sent = new SentBatch(batch, buffer, request);
+            sent.Start(_grain, _options.SendTimeout);
+            return sent;
+        }
+    }
+
+    /// <summary>Waits for a sent batch's answer (sending it again once after an ambiguous failure) and reports it to the producer.</summary>
+    private async Task CompleteAsync(SentBatch sent)
+    {
+        var batch = sent.Batch;
+        var idempotent = _producerId != 0;
+        AppendResponse response;
+        using (sent)
+        {
             var sentAgain = false;
             while (true)
             {
-                using var timeout = new CancellationTokenSource(_options.SendTimeout);
                 try
                 {
                     // The pooled buffer goes back only after the call completes: by then Orleans has serialized the request
                     // (remote broker) or the store has finished with it (co-hosted), and neither keeps it.
-                    var started = ProducerInstruments.Start();
-                    response = await _grain.AppendAsync(request, timeout.Token);
-                    ProducerInstruments.BatchAnswered(Queue.Topic, batch.Count, started);
+                    response = await sent.Call;
+                    ProducerInstruments.BatchAnswered(Queue.Topic, batch.Count, sent.Started);
                     break;
                 }
                 catch (Exception e) when (idempotent && !sentAgain && Producer.IsAmbiguous(e) && HasAttemptsLeft(batch))
@@ -214,6 +222,7 @@ internal sealed class QueueSender : IThreadPoolWorkItem
                     }
 
                     _producer.OnBatchSentAgain(this, batch.Count, e);
+                    sent.Start(_grain, _options.SendTimeout);
                 }
                 catch (Exception e)
                 {
@@ -224,7 +233,11 @@ internal sealed class QueueSender : IThreadPoolWorkItem
             }
         }
 
-        _resync = idempotent && !AllStored(response, batch.Count);
+        if (idempotent && !AllStored(response, batch.Count))
+        {
+            _resync = true;
+        }
+
         _producer.OnBatchCompleted(this, batch, response);
     }
 

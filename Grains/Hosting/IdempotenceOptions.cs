@@ -24,6 +24,15 @@ public sealed class IdempotenceOptions
     /// </summary>
     public int MaxProducersPerQueue { get; set; } = 1024;
 
+    /// <summary>
+    /// How long a batch that arrives ahead of its producer's earlier batches waits for them before the queue decides
+    /// without them. A producer with several batches in flight per queue sends them in order, but Orleans may deliver
+    /// them out of order (seen on the first calls to a queue grain while it activates). After the wait a known
+    /// producer's gap is refused (<c>OutOfOrderSequence</c>: nothing stored, the producer retries), and an unknown
+    /// producer's batch is accepted (the queue forgot it). Default 500 ms.
+    /// </summary>
+    public TimeSpan GapWait { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Returns the problems, naming each option, its value and the allowed range.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -36,6 +45,11 @@ public sealed class IdempotenceOptions
         if (MaxProducersPerQueue is < 1 or > 1_000_000)
         {
             errors.Add($"IdempotenceOptions.MaxProducersPerQueue is {MaxProducersPerQueue}; it must be between 1 and 1000000.");
+        }
+
+        if (GapWait < TimeSpan.Zero || GapWait > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"IdempotenceOptions.GapWait is {GapWait}; it must be between 00:00:00 and 00:01:00.");
         }
 
         return errors;

@@ -6,9 +6,12 @@ namespace OrleansMq.Grains.Queues;
 
 /// <summary>
 /// The idempotent producer's broker side: a batch that carries a producer id is stored at most once per queue.
-/// A producer's batches to this queue are handled one at a time (a retry may arrive while its original is still
-/// being stored; it then waits and is answered with the original's results). Producer state is rebuilt from the
-/// newest records of the queue the first time an idempotent batch arrives after activation.
+/// A producer's batch is accepted when its first sequence follows the last accepted one, and is then queued to the
+/// store at once, so the producer may have several batches in flight (Kafka's idempotent producer with up to five
+/// requests in flight per partition): the store writes appends in the order they are made, so accepted batches are
+/// stored in sequence order. A batch sent again (a lost acknowledgement) is answered with the original's result,
+/// waiting for it when it is still being stored. Producer state is rebuilt from the newest records of the queue the
+/// first time an idempotent batch arrives after activation.
 /// </summary>
 internal sealed partial class MessageQueueGrain
 {
@@ -25,43 +28,43 @@ internal sealed partial class MessageQueueGrain
 
         await (_producersLoaded ??= LoadProducersAsync(store));
         var state = _producers!.GetOrAdd(request.ProducerId);
-        while (state.Busy is { } busy)
+        var decision = await ClassifyAsync(state, request, cancellationToken);
+        var last = request.BaseSequence + request.Count - 1;
+        switch (decision)
         {
-            await busy;
+            case SequenceDecision.Duplicate:
+                if (state.FindDuplicate(request.BaseSequence, request.Count, store.StoreId) is { } original)
+                {
+                    LogDuplicate(_key.Topic, _key.QueueId, request.ProducerId, request.BaseSequence, last);
+                    return await original;
+                }
+
+                return Refuse(SendStatus.DuplicateSequence, store.StoreId,
+                    $"Queue {_key.Topic}/{_key.QueueId} already accepted sequences {request.BaseSequence}..{last} of producer {request.ProducerId:X16} "
+                    + $"(its last accepted sequence is {state.LastSequence}) but no longer remembers their message ids; nothing was stored again.");
+            case SequenceDecision.OutOfOrder:
+                LogOutOfOrder(_key.Topic, _key.QueueId, request.ProducerId, request.BaseSequence, state.LastSequence);
+                return Refuse(SendStatus.OutOfOrderSequence, store.StoreId,
+                    $"Queue {_key.Topic}/{_key.QueueId} expected sequence {state.LastSequence + 1} from producer {request.ProducerId:X16} "
+                    + $"(the next after its last accepted sequence {state.LastSequence}) but the batch has sequences {request.BaseSequence}..{last}; "
+                    + "a batch was lost or sent out of order, so nothing was stored.");
+        }
+
+        if (!request.HasScheduled)
+        {
+            // Queued to the store before this call first yields: the producer's next batch is accepted behind it.
+            var append = AppendCoreAsync(store, request, cancellationToken);
+            state.Accept(request.BaseSequence, request.Count, append);
+            return await append;
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         state.Busy = done.Task;
         try
         {
-            var last = request.BaseSequence + request.Count - 1;
-            switch (state.Classify(request.BaseSequence, request.Count, request.Resync))
-            {
-                case SequenceDecision.Duplicate:
-                    if (state.FindDuplicate(request.BaseSequence, request.Count, store.StoreId) is { } original)
-                    {
-                        LogDuplicate(_key.Topic, _key.QueueId, request.ProducerId, request.BaseSequence, last);
-                        return original;
-                    }
-
-                    return Refuse(SendStatus.DuplicateSequence, store.StoreId,
-                        $"Queue {_key.Topic}/{_key.QueueId} already stored sequences {request.BaseSequence}..{last} of producer {request.ProducerId:X16} "
-                        + $"(its last stored sequence is {state.LastSequence}) but no longer remembers their message ids; nothing was stored again.");
-                case SequenceDecision.OutOfOrder:
-                    LogOutOfOrder(_key.Topic, _key.QueueId, request.ProducerId, request.BaseSequence, state.LastSequence);
-                    return Refuse(SendStatus.OutOfOrderSequence, store.StoreId,
-                        $"Queue {_key.Topic}/{_key.QueueId} expected sequence {state.LastSequence + 1} from producer {request.ProducerId:X16} "
-                        + $"(the next after its last stored sequence {state.LastSequence}) but the batch has sequences {request.BaseSequence}..{last}; "
-                        + "a batch was lost or sent out of order, so nothing was stored.");
-            }
-
-            var response = await AppendCoreAsync(store, request, cancellationToken);
-            if (AnyStored(response))
-            {
-                state.Record(request.BaseSequence, request.Count, response);
-            }
-
-            return response;
+            var append = AppendCoreAsync(store, request, cancellationToken);
+            state.Accept(request.BaseSequence, request.Count, append);
+            return await append;
         }
         finally
         {
@@ -70,17 +73,46 @@ internal sealed partial class MessageQueueGrain
         }
     }
 
-    private static bool AnyStored(AppendResponse response)
+    /// <summary>
+    /// Classifies a batch once no batch with scheduled messages holds the producer, waiting up to
+    /// <see cref="Hosting.IdempotenceOptions.GapWait"/> for earlier batches when it arrived ahead of them.
+    /// </summary>
+    private async ValueTask<SequenceDecision> ClassifyAsync(ProducerState state, AppendRequest request, CancellationToken cancellationToken)
     {
-        foreach (var message in response.Messages)
+        long deadline = 0;
+        while (true)
         {
-            if (message.Status is SendStatus.Ok or SendStatus.FlushDiskTimeout)
+            while (state.Busy is { } busy)
             {
-                return true;
+                // Only a batch with scheduled messages holds the producer for its whole append (the timer service does
+                // not queue to the store in call order); the next batch waits for it.
+                await busy;
+            }
+
+            var decision = state.Classify(request.BaseSequence, request.Count, request.Resync);
+            if (decision != SequenceDecision.Gap)
+            {
+                return decision;
+            }
+
+            deadline = deadline == 0 ? timeProvider.GetTimestamp() + (long)(idempotence.Value.GapWait.TotalSeconds * timeProvider.TimestampFrequency) : deadline;
+            var left = timeProvider.GetElapsedTime(timeProvider.GetTimestamp(), deadline);
+            if (left <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            {
+                // The earlier batches did not come: a known producer lost one (refuse, it retries); an unknown one was forgotten.
+                return state.LastSequence < 0 ? SequenceDecision.New : SequenceDecision.OutOfOrder;
+            }
+
+            state.Waiting++;
+            try
+            {
+                await Task.WhenAny(state.Advanced, Task.Delay(left, timeProvider, cancellationToken));
+            }
+            finally
+            {
+                state.Waiting--;
             }
         }
-
-        return false;
     }
 
     private async Task LoadProducersAsync(MessageStore store)
@@ -106,7 +138,7 @@ internal sealed partial class MessageQueueGrain
     [LoggerMessage(10, LogLevel.Debug, "Queue {Topic}/{QueueId} answered a duplicate batch {First}..{Last} of producer {ProducerId:X16} with its original results")]
     private partial void LogDuplicate(string topic, int queueId, long producerId, long first, long last);
 
-    [LoggerMessage(11, LogLevel.Warning, "Queue {Topic}/{QueueId} refused a batch of producer {ProducerId:X16} starting at sequence {First}; its last stored sequence is {Last}")]
+    [LoggerMessage(11, LogLevel.Warning, "Queue {Topic}/{QueueId} refused a batch of producer {ProducerId:X16} starting at sequence {First}; its last accepted sequence is {Last}")]
     private partial void LogOutOfOrder(string topic, int queueId, long producerId, long first, long last);
 
     [LoggerMessage(12, LogLevel.Debug, "Queue {Topic}/{QueueId} rebuilt the state of {Producers} idempotent producers from its log in {Milliseconds} ms")]

@@ -17,8 +17,8 @@ namespace OrleansMq.Grains.Queues;
 internal sealed class ProducerStateTable(int maxProducers)
 {
     /// <summary>
-    /// Batches remembered per producer. A producer has one batch in flight per queue, so only its last batch can be
-    /// retried; 5 (Kafka's max in-flight with idempotence) also answers late duplicates of a few earlier attempts.
+    /// Batches remembered per producer: a producer has at most 5 batches in flight per queue (Kafka's limit with
+    /// idempotence), so any of them can be sent again after a lost acknowledgement and still be recognised.
     /// </summary>
     public const int RememberedBatches = 5;
 
@@ -116,7 +116,7 @@ internal sealed class ProducerStateTable(int maxProducers)
         var victim = 0L;
         foreach (var (producerId, state) in _states)
         {
-            if (state.Busy is null && state.LastUsed < oldest)
+            if (state.Busy is null && state.Waiting == 0 && !state.HasPending && state.LastUsed < oldest)
             {
                 oldest = state.LastUsed;
                 victim = producerId;
@@ -142,34 +142,65 @@ internal enum SequenceDecision
     /// <summary>Already stored, but the results are no longer known.</summary>
     DuplicateUnknown,
 
-    /// <summary>A gap after, or an overlap with, the last stored sequence: refuse.</summary>
+    /// <summary>An overlap with the last accepted sequence, or a gap after it that did not fill: refuse.</summary>
     OutOfOrder,
+
+    /// <summary>Starts past the next expected sequence: wait for the producer's earlier batches, then decide.</summary>
+    Gap,
 }
 
 /// <summary>One producer's state in one queue.</summary>
 internal sealed class ProducerState
 {
-    private readonly (long BaseSequence, int Count, AppendResponse Response)[] _batches = new (long, int, AppendResponse)[ProducerStateTable.RememberedBatches];
+    private readonly (long BaseSequence, int Count, Task<AppendResponse>? Result)[] _batches = new (long, int, Task<AppendResponse>?)[ProducerStateTable.RememberedBatches];
     private int _next;
+    private TaskCompletionSource? _advanced;
 
-    /// <summary>Last sequence stored; -1 when none is known (a new producer, or one forgotten).</summary>
+    /// <summary>
+    /// Last sequence accepted (queued to the store, in order; stored unless that batch's result says otherwise); -1
+    /// when none is known (a new producer, or one forgotten).
+    /// </summary>
     public long LastSequence { get; set; } = -1;
 
     /// <summary>Where each sequence found in the log was stored (after a rebuild); dropped at the producer's next new batch.</summary>
     public Dictionary<long, (long LogOffset, long QueueOffset)>? Recovered { get; set; }
 
-    /// <summary>Completes when the batch being processed for this producer is done; null when idle.</summary>
+    /// <summary>Completes when the batch holding this producer (one with scheduled messages) is done; null when none does.</summary>
     public Task? Busy { get; set; }
 
     /// <summary>Logical time of last use, for eviction.</summary>
     public long LastUsed { get; set; }
+
+    /// <summary>Batches waiting for this producer's earlier ones (<see cref="SequenceDecision.Gap"/>).</summary>
+    public int Waiting { get; set; }
+
+    /// <summary>Completes when the next batch is accepted (<see cref="LastSequence"/> moves).</summary>
+    public Task Advanced => (_advanced ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>True while an accepted batch is still being stored.</summary>
+    public bool HasPending
+    {
+        get
+        {
+            foreach (var batch in _batches)
+            {
+                if (batch.Result is { IsCompleted: false })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>Decides what to do with a batch of <paramref name="count"/> messages starting at <paramref name="baseSequence"/>.</summary>
     public SequenceDecision Classify(long baseSequence, int count, bool resync)
     {
         if (LastSequence < 0)
         {
-            return SequenceDecision.New;
+            // Unknown producer: its first batch starts at 0; a later one may be ahead of it, or the queue forgot the producer.
+            return baseSequence == 0 || resync ? SequenceDecision.New : SequenceDecision.Gap;
         }
 
         var last = baseSequence + count - 1;
@@ -183,17 +214,20 @@ internal sealed class ProducerState
             return SequenceDecision.OutOfOrder;
         }
 
-        return baseSequence == LastSequence + 1 || resync ? SequenceDecision.New : SequenceDecision.OutOfOrder;
+        return baseSequence == LastSequence + 1 || resync ? SequenceDecision.New : SequenceDecision.Gap;
     }
 
-    /// <summary>The original results of an already stored batch, or null when they are no longer known.</summary>
-    public AppendResponse? FindDuplicate(long baseSequence, int count, long storeId)
+    /// <summary>
+    /// The result of an already accepted batch (still pending when it is being stored; a failure when it was accepted
+    /// and then not stored, so that its messages are sent again with new sequences), or null when no longer known.
+    /// </summary>
+    public Task<AppendResponse>? FindDuplicate(long baseSequence, int count, long storeId)
     {
         foreach (var batch in _batches)
         {
-            if (batch.Response is not null && batch.BaseSequence == baseSequence && batch.Count == count)
+            if (batch.Result is not null && batch.BaseSequence == baseSequence && batch.Count == count)
             {
-                return batch.Response;
+                return batch.Result;
             }
         }
 
@@ -213,16 +247,21 @@ internal sealed class ProducerState
             messages[i] = new AppendedMessage(SendStatus.Ok, stored.LogOffset, stored.QueueOffset);
         }
 
-        return new AppendResponse(SendStatus.Ok, storeId, messages);
+        return Task.FromResult(new AppendResponse(SendStatus.Ok, storeId, messages));
     }
 
-    /// <summary>Remembers a stored batch.</summary>
-    public void Record(long baseSequence, int count, AppendResponse response)
+    /// <summary>Remembers a batch queued to the store; <paramref name="result"/> completes when it is stored (or failed).</summary>
+    public void Accept(long baseSequence, int count, Task<AppendResponse> result)
     {
         LastSequence = baseSequence + count - 1;
-        _batches[_next] = (baseSequence, count, response);
+        _batches[_next] = (baseSequence, count, result);
         _next = (_next + 1) % _batches.Length;
         Recovered = null;
+        if (_advanced is { } advanced)
+        {
+            _advanced = null;
+            advanced.SetResult();
+        }
     }
 }
 

@@ -172,6 +172,42 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Append_BatchesArrivingAheadOfEarlierOnes_WaitForThemAndAreStoredInSequenceOrder()
+    {
+        var (_, grain) = await QueueAsync("idem-ahead");
+        var producerId = NewProducerId();
+
+        // A new producer's second batch first: it waits for batch 0 instead of being taken as the producer's start.
+        var ahead = grain.AppendAsync(Batch(producerId, 3, 2));
+        await Wait.UntilAsync(async () => (await grain.GetOffsetsAsync()).Max == 0 && !ahead.IsCompleted, "the early batch to be held, not stored");
+        var start = await grain.AppendAsync(Batch(producerId, 0, 3));
+        var later = await Wait.ForAsync(ahead, "the early batch once batch 0 is stored");
+
+        Assert.Equal([0L, 1L, 2L], start.Messages.Select(m => m.QueueOffset));
+        Assert.Equal([3L, 4L], later.Messages.Select(m => m.QueueOffset));
+
+        // A known producer's batch ahead of its predecessor: the same.
+        var ahead2 = grain.AppendAsync(Batch(producerId, 7, 1));
+        var between = await grain.AppendAsync(Batch(producerId, 5, 2));
+        Assert.Equal([5L, 6L], between.Messages.Select(m => m.QueueOffset));
+        Assert.Equal([7L], (await Wait.ForAsync(ahead2, "the second early batch")).Messages.Select(m => m.QueueOffset));
+        Assert.Equal(8, (await grain.GetOffsetsAsync()).Max);
+    }
+
+    [Fact]
+    public async Task Append_UnknownProducerStartingPastZero_AcceptedAfterTheGapWaitAsAForgottenProducer()
+    {
+        var (_, grain) = await QueueAsync("idem-forgotten");
+        var producerId = NewProducerId();
+
+        var forgotten = await grain.AppendAsync(Batch(producerId, 40, 2));
+
+        Assert.Equal(SendStatus.Ok, forgotten.Status);
+        Assert.Equal([0L, 1L], forgotten.Messages.Select(m => m.QueueOffset));
+        Assert.Equal(SendStatus.Ok, (await grain.AppendAsync(Batch(producerId, 42, 1))).Status);
+    }
+
+    [Fact]
     public async Task Append_OldBatchBeyondTheRememberedResults_AnsweredAsDuplicateWithoutStoring()
     {
         var (_, grain) = await QueueAsync("idem-old");
@@ -189,12 +225,81 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
     }
 
     [Fact]
-    public void CreateProducer_IdempotenceWithSeveralBatchesInFlight_RefusedNamingTheOptions()
+    public void CreateProducer_IdempotenceWithMoreThanFiveBatchesInFlight_RefusedNamingTheOptions()
     {
-        var error = Assert.Throws<ArgumentException>(() => fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 4 }));
-        Assert.Contains("ProducerOptions.MaxInFlightBatchesPerQueue is 4; with EnableIdempotence it must be 1", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 6 }));
+        Assert.Contains("ProducerOptions.MaxInFlightBatchesPerQueue is 6; with EnableIdempotence it must be between 1 and 5", error.Message);
         Assert.Contains("EnableIdempotence = false", error.Message);
-        _ = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 4, EnableIdempotence = false });
+        _ = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 5 });
+        _ = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 6, EnableIdempotence = false });
+    }
+
+    [Fact]
+    public async Task SendAsync_SeveralBatchesInFlightPerQueue_NextBatchLeavesBeforeTheAnswerAndAllStoredInSendOrder()
+    {
+        const int count = 300;
+        var topic = TestTopics.Unique("idem-pipe");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 3 });
+        var first = await producer.SendAsync(new Message(topic, "route")); // the burst below finds the route cached, so it is queued in send order
+        fixture.LostAcks.HoldAnswersUntilInFlight(topic, 3);
+
+        // One send per batch while the answers are held: the second and third leave before the first is answered.
+        var sends = new List<Task<SendResult>>();
+        for (var i = 0; i < 3; i++)
+        {
+            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
+            await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) > i, $"batch {i + 1} to be sent while the earlier ones wait for their answers",
+                TimeSpan.FromSeconds(4), () => $"at most {fixture.LostAcks.MaxInFlight(topic)} in flight");
+        }
+
+        for (var i = 3; i < count; i++)
+        {
+            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
+        }
+
+        var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+
+        Assert.Equal(3, fixture.LostAcks.MaxInFlight(topic)); // with one batch at a time the answers were held for nothing
+        Assert.Equal(0, first.QueueOffset);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), results.Select(r => r.QueueOffset));
+        Assert.Equal(count + 1, await TotalAsync(topic));
+        var stored = await fixture.Client.Admin.FindMessagesByUniqueKeyAsync(topic, results[count - 1].UniqueKey);
+        Assert.Equal($"m{count - 1}", Assert.Single(stored).BodyAsString());
+    }
+
+    [Fact]
+    public async Task SendAsync_SeveralBatchesInFlightWithLostResponses_EveryMessageStoredExactlyOnceInSendOrder()
+    {
+        const int count = 500;
+        var topic = TestTopics.Unique("idem-pipe-lost");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 2);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions
+        {
+            MaxInFlightBatchesPerQueue = ProducerOptions.MaxInFlightBatchesWithIdempotence,
+            QueueSelection = QueueSelection.RoundRobin,
+        });
+        await producer.SendAsync(new Message(topic, "route")); // the burst below finds the route cached, so it is queued in send order
+        var dropped = fixture.LostAcks.Dropped;
+        fixture.LostAcks.DropNextResponses(topic, 6);
+
+        var sends = new List<Task<SendResult>>();
+        for (var i = 0; i < count; i++)
+        {
+            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
+        }
+
+        var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+
+        Assert.InRange(fixture.LostAcks.Dropped - dropped, 2, 6);
+        Assert.Equal(count + 1, await TotalAsync(topic));
+        Assert.Equal(count, results.Select(r => r.MessageId).Distinct().Count());
+        foreach (var queue in results.GroupBy(r => r.Queue))
+        {
+            // Dense offsets (no duplicate stored and not reported), in the order the messages were sent.
+            var offsets = queue.Select(r => r.QueueOffset).ToList();
+            Assert.Equal(Enumerable.Range((int)offsets[0], offsets.Count).Select(i => (long)i), offsets);
+        }
     }
 
     private async Task<(QueueRoute Queue, IMessageQueueGrain Grain)> QueueAsync(string prefix)

@@ -12,6 +12,9 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
     private readonly ConcurrentDictionary<string, int> _armed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _failing = new(StringComparer.Ordinal);
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _droppedRequests = [];
+    private readonly ConcurrentDictionary<string, (int Appends, TaskCompletionSource Reached)> _holdUntil = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _maxInFlight = new(StringComparer.Ordinal);
     private int _dropped;
 
     /// <summary>Responses dropped so far.</summary>
@@ -26,8 +29,41 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
     /// </summary>
     public void FailNextAppends(string topic, int count = 1) => _failing[topic] = count;
 
+    /// <summary>
+    /// Holds each answered append to <paramref name="topic"/> (after the broker stored it) until <paramref name="appends"/>
+    /// appends to the topic are in flight at once, or 5 s have passed: a producer that waits for each answer before
+    /// sending its next batch never gets there.
+    /// </summary>
+    public void HoldAnswersUntilInFlight(string topic, int appends) =>
+        _holdUntil[topic] = (appends, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>The most appends to <paramref name="topic"/> seen in flight at once.</summary>
+    public int MaxInFlight(string topic) => _maxInFlight.GetValueOrDefault(topic);
+
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
+        if (context.MethodName == nameof(IMessageQueueGrain.AppendAsync) && TopicOf(context) is { } held && _holdUntil.TryGetValue(held, out var hold))
+        {
+            var now = _inFlight.AddOrUpdate(held, 1, (_, n) => n + 1);
+            _maxInFlight.AddOrUpdate(held, now, (_, max) => Math.Max(max, now));
+            if (now >= hold.Appends)
+            {
+                hold.Reached.TrySetResult();
+            }
+
+            try
+            {
+                await context.Invoke();
+                await Task.WhenAny(hold.Reached.Task, Task.Delay(TimeSpan.FromSeconds(5)));
+            }
+            finally
+            {
+                _inFlight.AddOrUpdate(held, 0, (_, n) => n - 1);
+            }
+
+            return;
+        }
+
         if (context.MethodName == nameof(IMessageQueueGrain.AppendAsync) && TopicOf(context) is { } target
             && _failing.TryGetValue(target, out var failing) && failing > 0 && _failing.TryUpdate(target, failing - 1, failing))
         {
