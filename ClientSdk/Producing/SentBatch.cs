@@ -19,8 +19,8 @@ internal sealed class SentBatch(List<PendingSend> batch, PooledBufferWriter buff
     /// <summary>The request, sent unchanged by every attempt.</summary>
     public AppendRequest Request { get; } = request;
 
-    /// <summary>The current attempt.</summary>
-    public Task<AppendResponse> Call { get; private set; } = Task.FromResult<AppendResponse>(null!);
+    /// <summary>The current attempt (set by <see cref="Start"/>, called right after construction).</summary>
+    public Task<AppendResponse> Call { get; private set; } = null!;
 
     /// <summary>When the current attempt started, for the batch latency meter (0 when nobody listens).</summary>
     public long Started { get; private set; }
