@@ -87,7 +87,7 @@ public sealed partial class MessageStore
         }
 
         var request = new AppendRequest(topic, queueId, batch, results, valid, (int)recordBytes, start);
-        if (Volatile.Read(ref _slotWaiters) != 0 || !_slots.Wait(0))
+        if (_slotOrder.CurrentCount == 0 || !_slots.Wait(0))
         {
             return EnqueueSlowAsync(request, cancellationToken);
         }
@@ -97,28 +97,21 @@ public sealed partial class MessageStore
     }
 
     /// <summary>
-    /// Waits for a writer slot in call order: once one append waits, later ones queue behind it (<c>_slotOrder</c> is a
-    /// FIFO for async waiters, entered before this method first yields), so the store's limit never reorders appends.
+    /// Waits for a writer slot in call order: <c>_slotOrder</c> is held (or handed on) while any append waits, and it is a
+    /// FIFO for async waiters entered before this method first yields; appends that find it taken queue behind, so the
+    /// store's limit never reorders appends.
     /// </summary>
     private async ValueTask<AppendResult> EnqueueSlowAsync(AppendRequest request, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _slotWaiters);
+        await _slotOrder.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _slotOrder.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                Enqueue(request);
-            }
-            finally
-            {
-                _slotOrder.Release();
-            }
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Enqueue(request);
         }
         finally
         {
-            Interlocked.Decrement(ref _slotWaiters);
+            _slotOrder.Release();
         }
 
         return await request.Task.ConfigureAwait(false);

@@ -53,8 +53,7 @@ public sealed partial class MessageStore : IAsyncDisposable
     private readonly StorageInstruments _instruments;
     private readonly SegmentPreparer? _preparer;
     private readonly SemaphoreSlim _slots;
-    private readonly SemaphoreSlim _slotOrder = new(1, 1); // Appends waiting for a slot take it in call order.
-    private int _slotWaiters; // Appends in EnqueueSlowAsync; while any, new appends queue behind them.
+    private readonly SemaphoreSlim _slotOrder = new(1, 1); // Taken while appends wait for a slot: they get it in call order.
     private readonly Lock _checkpointLock = new();
     private readonly List<ITimer> _timers = [];
     private int _retentionRunning;

@@ -50,52 +50,33 @@ internal sealed partial class MessageQueueGrain
                     + "a batch was lost or sent out of order, so nothing was stored.");
         }
 
-        if (!request.HasScheduled)
-        {
-            // Queued to the store before this call first yields: the producer's next batch is accepted behind it.
-            var append = AppendCoreAsync(store, request, cancellationToken);
-            state.Accept(request.BaseSequence, request.Count, append);
-            return await append;
-        }
-
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        state.Busy = done.Task;
-        try
-        {
-            var append = AppendCoreAsync(store, request, cancellationToken);
-            state.Accept(request.BaseSequence, request.Count, append);
-            return await append;
-        }
-        finally
-        {
-            state.Busy = null;
-            done.SetResult();
-        }
+        // Queued to the store before this call first yields (the timer service, too, queues a batch's messages that are
+        // due now before it yields): the producer's next batch is accepted behind it.
+        var append = AppendCoreAsync(store, request, cancellationToken);
+        state.Accept(request.BaseSequence, request.Count, append);
+        return await append;
     }
 
     /// <summary>
-    /// Classifies a batch once no batch with scheduled messages holds the producer, waiting up to
-    /// <see cref="Hosting.IdempotenceOptions.GapWait"/> for earlier batches when it arrived ahead of them.
+    /// Classifies a batch, waiting up to <see cref="Hosting.IdempotenceOptions.GapWait"/> for earlier batches when it
+    /// arrived ahead of them.
     /// </summary>
     private async ValueTask<SequenceDecision> ClassifyAsync(ProducerState state, AppendRequest request, CancellationToken cancellationToken)
     {
         long deadline = 0;
         while (true)
         {
-            while (state.Busy is { } busy)
-            {
-                // Only a batch with scheduled messages holds the producer for its whole append (the timer service does
-                // not queue to the store in call order); the next batch waits for it.
-                await busy;
-            }
-
             var decision = state.Classify(request.BaseSequence, request.Count, request.Resync);
             if (decision != SequenceDecision.Gap)
             {
                 return decision;
             }
 
-            deadline = deadline == 0 ? timeProvider.GetTimestamp() + (long)(idempotence.Value.GapWait.TotalSeconds * timeProvider.TimestampFrequency) : deadline;
+            if (deadline == 0)
+            {
+                deadline = timeProvider.GetTimestamp() + (long)(idempotence.Value.GapWait.TotalSeconds * timeProvider.TimestampFrequency);
+            }
+
             var left = timeProvider.GetElapsedTime(timeProvider.GetTimestamp(), deadline);
             if (left <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             {
@@ -106,7 +87,9 @@ internal sealed partial class MessageQueueGrain
             state.Waiting++;
             try
             {
-                await Task.WhenAny(state.Advanced, Task.Delay(left, timeProvider, cancellationToken));
+                // Ends when a batch is accepted, at the deadline or on cancellation (its timer goes with it).
+                await state.Advanced.WaitAsync(left, timeProvider, cancellationToken)
+                    .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
             }
             finally
             {

@@ -116,7 +116,7 @@ internal sealed class ProducerStateTable(int maxProducers)
         var victim = 0L;
         foreach (var (producerId, state) in _states)
         {
-            if (state.Busy is null && state.Waiting == 0 && !state.HasPending && state.LastUsed < oldest)
+            if (state.Waiting == 0 && !state.HasPending && state.LastUsed < oldest)
             {
                 oldest = state.LastUsed;
                 victim = producerId;
@@ -164,9 +164,6 @@ internal sealed class ProducerState
 
     /// <summary>Where each sequence found in the log was stored (after a rebuild); dropped at the producer's next new batch.</summary>
     public Dictionary<long, (long LogOffset, long QueueOffset)>? Recovered { get; set; }
-
-    /// <summary>Completes when the batch holding this producer (one with scheduled messages) is done; null when none does.</summary>
-    public Task? Busy { get; set; }
 
     /// <summary>Logical time of last use, for eviction.</summary>
     public long LastUsed { get; set; }

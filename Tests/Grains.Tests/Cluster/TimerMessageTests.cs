@@ -2,6 +2,7 @@ using OrleansMq.Client.Messages;
 using OrleansMq.Client.Producing;
 using OrleansMq.Grains.Messages;
 using OrleansMq.Grains.Tests.Fixtures;
+using OrleansMq.TestKit;
 
 namespace OrleansMq.Grains.Tests.Cluster;
 
@@ -29,6 +30,28 @@ public sealed class TimerMessageTests(ScheduledCluster fixture) : IClassFixture<
 
         var found = await fixture.Client.Admin.FindMessagesByUniqueKeyAsync(topic, sent.UniqueKey);
         Assert.Equal("later", Assert.Single(found).BodyAsString());
+    }
+
+    [Fact]
+    public async Task DeliverAt_MixedWithPlainSendsAndSeveralBatchesInFlight_PlainOnesStoredInSendOrder()
+    {
+        // A batch with scheduled messages goes through the timer service; the queue accepts the next batch behind it.
+        var topic = TestTopics.Unique("timer-pipe");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 3 });
+        await producer.SendAsync(new Message(topic, "route"));
+        var sends = new List<Task<SendResult>>();
+        for (var i = 0; i < 60; i++)
+        {
+            sends.Add(producer.SendAsync(i % 3 == 0 ? new Message(topic, $"t{i}") { DeliverAt = Now + TimeSpan.FromHours(1) } : new Message(topic, $"p{i}")));
+        }
+
+        var results = await Wait.ForAsync(Task.WhenAll(sends), "60 mixed sends");
+
+        Assert.All(results, r => Assert.Equal(SendStatus.Ok, r.Status));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), results.Where((_, i) => i % 3 != 0).Select(r => r.QueueOffset));
+        await fixture.AdvanceSchedulingTimeAsync(TimeSpan.FromHours(1));
+        Assert.Equal(61, await TotalAsync(topic));
     }
 
     [Fact]

@@ -136,8 +136,10 @@ public sealed class TransactionRecordsTests
     public void IdempotenceOptions_OutOfRange_Named()
     {
         Assert.Empty(new IdempotenceOptions().Validate());
-        var errors = new IdempotenceOptions { RecoveryRecords = -1, MaxProducersPerQueue = 0 }.Validate();
+        var errors = new IdempotenceOptions { RecoveryRecords = -1, MaxProducersPerQueue = 0, GapWait = TimeSpan.FromMinutes(2) }.Validate();
         Assert.Contains("IdempotenceOptions.RecoveryRecords is -1; it must be between 0 and 1000000.", errors);
         Assert.Contains("IdempotenceOptions.MaxProducersPerQueue is 0; it must be between 1 and 1000000.", errors);
+        Assert.Contains("IdempotenceOptions.GapWait is 00:02:00; it must be between 00:00:00 and 00:01:00.", errors);
+        Assert.Contains("IdempotenceOptions.GapWait is -00:00:01", Assert.Single(new IdempotenceOptions { GapWait = TimeSpan.FromSeconds(-1) }.Validate()));
     }
 }
