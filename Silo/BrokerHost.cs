@@ -68,6 +68,7 @@ public static class BrokerHost
             }
 
             silo.Services.AddOptions<ClusterMembershipOptions>().Bind(membership);
+            silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = host.DirectoryCacheSize);
             silo.AddOrleansMqBroker();
             silo.AddOrleansMqDashboard(operations);
         });

@@ -58,6 +58,16 @@ public sealed class SiloHostOptionsTests
         Assert.StartsWith($"OrleansMq:Host:Address is '{address}'", Assert.Single(new SiloHostOptions { Address = address }.Validate()));
     }
 
+    [Theory]
+    [InlineData(999)]
+    [InlineData(10_000_001)]
+    public void Validate_DirectoryCacheSizeOutOfRange_SaysWhatIsAllowed(int size)
+    {
+        var error = Assert.Single(new SiloHostOptions { DirectoryCacheSize = size }.Validate());
+
+        Assert.Equal($"OrleansMq:Host:DirectoryCacheSize is {size}; it must be between 1,000 and 10,000,000.", error);
+    }
+
     [Fact]
     public void ResolveAddress_HostName_GivesItsIPv4Address()
     {
