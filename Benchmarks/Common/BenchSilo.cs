@@ -13,10 +13,11 @@ internal sealed class BenchSilo : IAsyncDisposable
 {
     private readonly string _dataRoot;
     private readonly string[] _arguments;
+    private readonly string[] _environment;
     private Process _process;
     private int _disposed;
 
-    private BenchSilo(Process process, string dataDirectory, int gatewayPort, string log, string dataRoot, string[] arguments)
+    private BenchSilo(Process process, string dataDirectory, int gatewayPort, string log, string dataRoot, string[] arguments, string[] environment)
     {
         _process = process;
         DataDirectory = dataDirectory;
@@ -24,6 +25,7 @@ internal sealed class BenchSilo : IAsyncDisposable
         LogFile = log;
         _dataRoot = dataRoot;
         _arguments = arguments;
+        _environment = environment;
     }
 
     public int Pid => _process.Id;
@@ -37,13 +39,17 @@ internal sealed class BenchSilo : IAsyncDisposable
     public string ClusterId => "orleansmq-bench";
 
     /// <summary>Starts the silo and waits (bounded) until its gateway accepts connections.</summary>
-    public static async Task<BenchSilo> StartAsync(string dataRoot, IEnumerable<string> extraArguments)
+    /// <param name="dataRoot">Folder for the silo's data directory and log.</param>
+    /// <param name="extraArguments">Command-line arguments added to the silo's.</param>
+    /// <param name="environment"><c>NAME=VALUE</c> sets a variable of the silo process, <c>NAME=</c> removes it; the rest is inherited.</param>
+    public static async Task<BenchSilo> StartAsync(string dataRoot, IEnumerable<string> extraArguments, IEnumerable<string>? environment = null)
     {
         var data = Path.Combine(dataRoot, $"silo-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
         var arguments = extraArguments.ToArray();
-        var (process, gatewayPort, log) = Launch(dataRoot, data, arguments);
-        var silo = new BenchSilo(process, data, gatewayPort, log, dataRoot, arguments);
+        var variables = environment?.ToArray() ?? [];
+        var (process, gatewayPort, log) = Launch(dataRoot, data, arguments, variables);
+        var silo = new BenchSilo(process, data, gatewayPort, log, dataRoot, arguments, variables);
         await silo.WaitForGatewayAsync(TimeSpan.FromSeconds(60));
         return silo;
     }
@@ -58,7 +64,7 @@ internal sealed class BenchSilo : IAsyncDisposable
     {
         await StopProcessAsync();
         var started = Stopwatch.GetTimestamp();
-        (_process, GatewayPort, LogFile) = Launch(_dataRoot, DataDirectory, _arguments);
+        (_process, GatewayPort, LogFile) = Launch(_dataRoot, DataDirectory, _arguments, _environment);
         await WaitForGatewayAsync(timeout);
         return started;
     }
@@ -79,7 +85,7 @@ internal sealed class BenchSilo : IAsyncDisposable
         }
     }
 
-    private static (Process Process, int GatewayPort, string Log) Launch(string dataRoot, string data, IEnumerable<string> extraArguments)
+    private static (Process Process, int GatewayPort, string Log) Launch(string dataRoot, string data, IEnumerable<string> extraArguments, string[] environment)
     {
         var dll = LocateSilo();
         var (siloPort, gatewayPort, httpPort) = (FreePort(), FreePort(), FreePort());
@@ -102,6 +108,20 @@ internal sealed class BenchSilo : IAsyncDisposable
         }
 
         info.Environment["DOTNET_gcServer"] = "1";
+        foreach (var variable in environment)
+        {
+            var split = variable.IndexOf('=', StringComparison.Ordinal);
+            var (name, value) = (variable[..split], variable[(split + 1)..]);
+            if (value.Length == 0)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the silo process.");
         var writer = new StreamWriter(log) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };

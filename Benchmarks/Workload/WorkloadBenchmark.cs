@@ -24,7 +24,7 @@ internal static class WorkloadBenchmark
         }
 
         Directory.CreateDirectory(settings.DataRoot);
-        await using var silo = settings.Gateway is null ? await BenchSilo.StartAsync(settings.DataRoot, settings.SiloArguments) : null;
+        await using var silo = settings.Gateway is null ? await BenchSilo.StartAsync(settings.DataRoot, settings.SiloArguments, settings.SiloEnvironment) : null;
         var diskDirectory = silo?.DataDirectory ?? settings.DataRoot;
         var disk = DiskProbe.Measure(diskDirectory, settings.DiskBytes);
         Console.Error.WriteLine($"disk: {disk / 1e6:F0} MB/s sequential write with fdatasync ({settings.DiskBytes >> 20} MiB in {diskDirectory})");

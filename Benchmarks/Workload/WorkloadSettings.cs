@@ -86,6 +86,12 @@ internal sealed record WorkloadSettings
     /// <summary>Extra arguments for the silo (e.g. <c>--flush async:200ms</c>).</summary>
     public List<string> SiloArguments { get; init; } = [];
 
+    /// <summary>
+    /// Environment of the silo process: <c>NAME=VALUE</c> sets a variable, <c>NAME=</c> removes it. The silo otherwise
+    /// inherits the runner's environment, so runtime knobs (<c>DOTNET_*</c>) set for the runner reach both processes.
+    /// </summary>
+    public List<string> SiloEnvironment { get; init; } = [];
+
     public const string Usage = """
         usage: dotnet run -c Release --project Benchmarks -- workload [--name W1|W2|W3|W4|W5|all|W1,W5,...] [options]
           all = W1-W4; W5 (1,000,000 pending timers, ~3 min) runs only when named
@@ -98,6 +104,7 @@ internal sealed record WorkloadSettings
               --timer-control    load the same messages without a delivery time: the control for W5_ratio
           --gateway host:port --cluster-id id      use a running cluster instead of starting a silo
           --data DIR --out DIR --disk-bytes 1GiB     --silo-arg ARG (repeatable, passed to the silo)
+          --silo-env NAME=VALUE (repeatable; NAME= removes it)   the silo's environment, which else is the runner's
           --compare [--peerbench DIR] [--peers "nats rabbit-quorum redis redis-always"]
                                                      also run the peer brokers and print OrleansMq / best peer
         """;
@@ -153,6 +160,15 @@ internal sealed record WorkloadSettings
                 case "--out" when value is not null: s = s with { OutputDirectory = value }; break;
                 case "--disk-bytes" when value is not null: s = s with { DiskBytes = ParseSize(value) }; break;
                 case "--silo-arg" when value is not null: s.SiloArguments.Add(value); break;
+                case "--silo-env" when value is not null:
+                    if (value.IndexOf('=', StringComparison.Ordinal) < 1)
+                    {
+                        Console.Error.WriteLine($"--silo-env is '{value}'; it must be NAME=VALUE, or NAME= to remove the variable");
+                        return null;
+                    }
+
+                    s.SiloEnvironment.Add(value);
+                    break;
                 case "--compare": s = s with { Compare = true }; i--; break;
                 case "--peerbench" when value is not null: s = s with { PeerbenchDirectory = value }; break;
                 case "--peers" when value is not null: s = s with { Peers = value }; break;
