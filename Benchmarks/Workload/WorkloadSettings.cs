@@ -104,7 +104,7 @@ internal sealed record WorkloadSettings
               --timer-control    load the same messages without a delivery time: the control for W5_ratio
           --gateway host:port --cluster-id id      use a running cluster instead of starting a silo
           --data DIR --out DIR --disk-bytes 1GiB     --silo-arg ARG (repeatable, passed to the silo)
-          --silo-env NAME=VALUE (repeatable; NAME= removes it)   the silo's environment, which else is the runner's
+          --silo-env NAME=VALUE (repeatable; NAME= removes it)   the silo's environment (else the runner's)
           --compare [--peerbench DIR] [--peers "nats rabbit-quorum redis redis-always"]
                                                      also run the peer brokers and print OrleansMq / best peer
         """;
