@@ -27,7 +27,8 @@ public sealed class IdempotenceOptions
     /// <summary>
     /// How long a batch that arrives ahead of its producer's earlier batches waits for them before the queue decides
     /// without them. A producer with several batches in flight per queue sends them in order, but Orleans may deliver
-    /// them out of order (seen on the first calls to a queue grain while it activates). After the wait a known
+    /// them out of order (a silo hands each message it reads from a connection to the thread pool, so two calls to one
+    /// grain can swap; in W1 with two in flight, 13% of batches waited, 90 µs on average). After the wait a known
     /// producer's gap is refused (<c>OutOfOrderSequence</c>: nothing stored, the producer retries), and an unknown
     /// producer's batch is accepted (the queue forgot it). Default 500 ms.
     /// </summary>
