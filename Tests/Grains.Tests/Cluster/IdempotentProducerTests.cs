@@ -179,7 +179,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
 
         // A new producer's second batch first: it waits for batch 0 instead of being taken as the producer's start.
         var ahead = grain.AppendAsync(Batch(producerId, 3, 2));
-        // Held, not stored (the old queue stored it at once): a bounded look, well inside the 500 ms gap wait.
+        // Held, not stored (the old queue stored it at once): a bounded look, well inside the fixture's gap wait.
         Assert.NotSame(ahead, await Task.WhenAny(ahead, Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken)));
         Assert.Equal(0, (await grain.GetOffsetsAsync()).Max);
         var start = await grain.AppendAsync(Batch(producerId, 0, 3));
@@ -202,8 +202,10 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         var (_, grain) = await QueueAsync("idem-forgotten");
         var producerId = NewProducerId();
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var forgotten = await grain.AppendAsync(Batch(producerId, 40, 2));
 
+        Assert.True(clock.Elapsed >= LostAckCluster.GapWait - TimeSpan.FromMilliseconds(20), $"accepted after {clock.Elapsed.TotalMilliseconds:F0} ms, before the gap wait of {LostAckCluster.GapWait}");
         Assert.Equal(SendStatus.Ok, forgotten.Status);
         Assert.Equal([0L, 1L], forgotten.Messages.Select(m => m.QueueOffset));
         Assert.Equal(SendStatus.Ok, (await grain.AppendAsync(Batch(producerId, 42, 1))).Status);

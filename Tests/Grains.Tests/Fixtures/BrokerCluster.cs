@@ -187,11 +187,23 @@ public sealed class ScheduledCluster() : BrokerCluster(2, fastGroups: true, fake
     protected override void ConfigureSilo(Orleans.Hosting.ISiloBuilder silo) => silo.AddOutgoingGrainCallFilter(RouteFaults);
 }
 
-/// <summary>Two brokers whose client can lose the responses of appends on purpose (<see cref="LostAcks"/>).</summary>
+/// <summary>
+/// Two brokers whose client can lose the responses of appends on purpose (<see cref="LostAcks"/>); queues wait
+/// <see cref="GapWait"/> for a batch that arrived ahead of its predecessors.
+/// </summary>
 public sealed class LostAckCluster() : BrokerCluster(2)
 {
+    /// <summary>
+    /// Six times the default: tests send a batch ahead of its predecessor and then the predecessor, and on a loaded
+    /// CI machine the default 500 ms can pass in between, which would turn "waits for it" into "decided without it".
+    /// </summary>
+    public static readonly TimeSpan GapWait = TimeSpan.FromSeconds(3);
+
     /// <summary>The client's fault injector.</summary>
     public LostAckFilter LostAcks { get; } = new();
+
+    protected override void ConfigureSilo(Orleans.Hosting.ISiloBuilder silo) =>
+        silo.Services.Configure<IdempotenceOptions>(o => o.GapWait = GapWait);
 
     protected override void ConfigureClient(Orleans.Hosting.IClientBuilder client) => client.AddOutgoingGrainCallFilter(LostAcks);
 }
