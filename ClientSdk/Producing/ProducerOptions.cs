@@ -110,7 +110,7 @@ public sealed record ProducerOptions
         Check(errors, MaxInFlightBatchesPerQueue is >= 1 and <= 64, $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; it must be between 1 and 64.");
         Check(errors, !EnableIdempotence || MaxInFlightBatchesPerQueue <= MaxInFlightBatchesWithIdempotence,
             $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; with EnableIdempotence it must be between 1 and {MaxInFlightBatchesWithIdempotence} "
-            + "(a queue recognises a sent-again batch among its producer's last 5). Set EnableIdempotence = false for more.");
+            + "(a queue recognises a sent-again batch among its producer's last 10). Set EnableIdempotence = false for more.");
         Check(errors, MaxInFlightMessages >= 1, $"ProducerOptions.MaxInFlightMessages is {MaxInFlightMessages}; it must be at least 1.");
         Check(errors, MaxInFlightBytes >= 1024, $"ProducerOptions.MaxInFlightBytes is {MaxInFlightBytes}; it must be at least 1024.");
         Check(errors, MaxBodySize is >= 1 and <= 256 * 1024 * 1024, $"ProducerOptions.MaxBodySize is {MaxBodySize}; it must be between 1 and 268435456.");

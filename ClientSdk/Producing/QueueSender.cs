@@ -41,6 +41,11 @@ internal sealed class QueueSender : IThreadPoolWorkItem
     private volatile bool _resync;
     private byte[] _scratch = [];
 
+    // Batches being sent again after an ambiguous failure. While one is, no new batch of this queue leaves: the queue then
+    // accepts at most the batches already on their way behind it before the resend arrives, so it still remembers that
+    // batch's results (it remembers twice as many batches as may be in flight) instead of answering DuplicateSequence.
+    private int _sendingAgain;
+
     public QueueSender(Producer producer, IClusterClient client, MessageQueue queue, ProducerOptions options)
     {
         _producer = producer;
@@ -154,9 +159,11 @@ internal sealed class QueueSender : IThreadPoolWorkItem
             lock (_gate)
             {
                 _inFlight--;
-                if (_pending.Count == 0 || (_lingering && !reserved))
+                if (_pending.Count == 0 || (_lingering && !reserved) || Volatile.Read(ref _sendingAgain) > 0)
                 {
-                    return null; // Empty when another slot's loop took the messages meanwhile.
+                    // Empty when another slot's loop took the messages meanwhile; a slot sending a batch again issues
+                    // what is pending once it has its answer.
+                    return null;
                 }
 
                 batch = TakeBatch();
@@ -199,36 +206,47 @@ internal sealed class QueueSender : IThreadPoolWorkItem
         var batch = sent.Batch;
         var idempotent = _producerId != 0;
         AppendResponse response;
+        var sentAgain = false;
         using (sent)
         {
-            var sentAgain = false;
-            while (true)
+            try
             {
-                try
+                while (true)
                 {
-                    // The pooled buffer goes back only after the call completes: by then Orleans has serialized the request
-                    // (remote broker) or the store has finished with it (co-hosted), and neither keeps it.
-                    response = await sent.Call;
-                    ProducerInstruments.BatchAnswered(Queue.Topic, batch.Count, sent.Started);
-                    break;
-                }
-                catch (Exception e) when (idempotent && !sentAgain && Producer.IsAmbiguous(e) && HasAttemptsLeft(batch))
-                {
-                    // The queue may have stored the batch: send it again unchanged; a duplicate is answered with the original results.
-                    sentAgain = true;
-                    foreach (var send in batch)
+                    try
                     {
-                        send.Attempt++;
+                        // The pooled buffer goes back only after the call completes: by then Orleans has serialized the request
+                        // (remote broker) or the store has finished with it (co-hosted), and neither keeps it.
+                        response = await sent.Call;
+                        ProducerInstruments.BatchAnswered(Queue.Topic, batch.Count, sent.Started);
+                        break;
                     }
+                    catch (Exception e) when (idempotent && !sentAgain && Producer.IsAmbiguous(e) && HasAttemptsLeft(batch))
+                    {
+                        // The queue may have stored the batch: send it again unchanged; a duplicate is answered with the original results.
+                        sentAgain = true;
+                        Interlocked.Increment(ref _sendingAgain);
+                        foreach (var send in batch)
+                        {
+                            send.Attempt++;
+                        }
 
-                    _producer.OnBatchSentAgain(this, batch.Count, e);
-                    sent.Start(_grain, _options.SendTimeout);
+                        _producer.OnBatchSentAgain(this, batch.Count, e);
+                        sent.Start(_grain, _options.SendTimeout);
+                    }
+                    catch (Exception e)
+                    {
+                        _resync = idempotent;
+                        _producer.OnBatchFailed(this, batch, e);
+                        return;
+                    }
                 }
-                catch (Exception e)
+            }
+            finally
+            {
+                if (sentAgain)
                 {
-                    _resync = idempotent;
-                    _producer.OnBatchFailed(this, batch, e);
-                    return;
+                    Interlocked.Decrement(ref _sendingAgain);
                 }
             }
         }

@@ -17,10 +17,12 @@ namespace OrleansMq.Grains.Queues;
 internal sealed class ProducerStateTable(int maxProducers)
 {
     /// <summary>
-    /// Batches remembered per producer: a producer has at most 5 batches in flight per queue (Kafka's limit with
-    /// idempotence), so any of them can be sent again after a lost acknowledgement and still be recognised.
+    /// Batches remembered per producer: twice the 5 a producer may have in flight per queue (Kafka's limit with
+    /// idempotence). While a batch is sent again after a lost acknowledgement the producer sends no new batch to the
+    /// queue, but the ones already on their way (up to 4, and one more each that left just before the producer
+    /// noticed) may be accepted before the resend arrives; it must still be recognised then.
     /// </summary>
-    public const int RememberedBatches = 5;
+    public const int RememberedBatches = 10;
 
     /// <summary>Records read per step when rebuilding from the log.</summary>
     private const int ScanBatch = 1024;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using OrleansMq.Client.Messages;
 using OrleansMq.Client.Producing;
 using OrleansMq.Grains.Messages;
+using OrleansMq.Grains.Queues;
 using OrleansMq.Grains.Routing;
 using OrleansMq.Grains.Tests.Fixtures;
 using OrleansMq.Storage.Codec;
@@ -205,7 +206,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var forgotten = await grain.AppendAsync(Batch(producerId, 40, 2));
 
-        Assert.True(clock.Elapsed >= LostAckCluster.GapWait - TimeSpan.FromMilliseconds(20), $"accepted after {clock.Elapsed.TotalMilliseconds:F0} ms, before the gap wait of {LostAckCluster.GapWait}");
+        Assert.True(clock.Elapsed >= BrokerCluster.GapWait - TimeSpan.FromMilliseconds(20), $"accepted after {clock.Elapsed.TotalMilliseconds:F0} ms, before the gap wait of {BrokerCluster.GapWait}");
         Assert.Equal(SendStatus.Ok, forgotten.Status);
         Assert.Equal([0L, 1L], forgotten.Messages.Select(m => m.QueueOffset));
         Assert.Equal(SendStatus.Ok, (await grain.AppendAsync(Batch(producerId, 42, 1))).Status);
@@ -216,16 +217,20 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
     {
         var (_, grain) = await QueueAsync("idem-old");
         var producerId = NewProducerId();
-        for (var i = 0; i < 8; i++)
+        const int batches = ProducerStateTable.RememberedBatches + 3;
+        for (var i = 0; i < batches; i++)
         {
             Assert.Equal(SendStatus.Ok, (await grain.AppendAsync(Batch(producerId, i, 1))).Status);
         }
 
-        var stale = await grain.AppendAsync(Batch(producerId, 0, 1));
+        var remembered = await grain.AppendAsync(Batch(producerId, batches - ProducerStateTable.RememberedBatches, 1));
+        var stale = await grain.AppendAsync(Batch(producerId, batches - ProducerStateTable.RememberedBatches - 1, 1));
 
+        Assert.Equal(SendStatus.Ok, remembered.Status);
+        Assert.Equal(batches - ProducerStateTable.RememberedBatches, Assert.Single(remembered.Messages).QueueOffset);
         Assert.Equal(SendStatus.DuplicateSequence, stale.Status);
         Assert.Contains("no longer remembers", stale.Error);
-        Assert.Equal(8, (await grain.GetOffsetsAsync()).Max);
+        Assert.Equal(batches, (await grain.GetOffsetsAsync()).Max);
     }
 
     [Fact]
@@ -304,6 +309,37 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
             var offsets = queue.Select(r => r.QueueOffset).ToList();
             Assert.Equal(Enumerable.Range((int)offsets[0], offsets.Count).Select(i => (long)i), offsets);
         }
+    }
+
+    [Fact]
+    public async Task SendAsync_BatchSentAgainWhileOtherBatchesOfItsQueueWereGoingOn_AnsweredWithItsOriginalResults()
+    {
+        // A dropped answer's batch is sent again late: had the producer's other slots gone on meanwhile, the queue would
+        // have accepted more batches than it remembers, and the late one would get DuplicateSequence instead of its results.
+        const int count = 400;
+        var topic = TestTopics.Unique("idem-pipe-late");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions
+        {
+            MaxInFlightBatchesPerQueue = ProducerOptions.MaxInFlightBatchesWithIdempotence,
+            MaxBatchMessages = 4,
+        });
+        await producer.SendAsync(new Message(topic, "route"));
+        var dropped = fixture.LostAcks.Dropped;
+        fixture.LostAcks.DropNextResponses(topic, 1);
+        fixture.LostAcks.DelayResends(topic, TimeSpan.FromMilliseconds(300));
+
+        var sends = new List<Task<SendResult>>();
+        for (var i = 0; i < count; i++)
+        {
+            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
+        }
+
+        var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+
+        Assert.Equal(1, fixture.LostAcks.Dropped - dropped);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), results.Select(r => r.QueueOffset));
+        Assert.Equal(count + 1, await TotalAsync(topic));
     }
 
     private async Task<(QueueRoute Queue, IMessageQueueGrain Grain)> QueueAsync(string prefix)

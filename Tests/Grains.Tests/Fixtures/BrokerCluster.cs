@@ -38,6 +38,13 @@ public abstract class BrokerCluster : IAsyncLifetime
         CheckInterval = TimeSpan.FromMilliseconds(250),
     };
 
+    /// <summary>
+    /// How long queues wait for a batch that arrived ahead of its producer's earlier ones; six times the default.
+    /// Tests send a batch ahead of its predecessor and then the predecessor, or several batches in flight that Orleans
+    /// may swap, and on a loaded CI machine 500 ms can pass in between, turning "waits for it" into "decided without it".
+    /// </summary>
+    public static readonly TimeSpan GapWait = TimeSpan.FromSeconds(3);
+
     public bool FastGroups { get; }
 
     public int SiloCount { get; }
@@ -68,6 +75,7 @@ public abstract class BrokerCluster : IAsyncLifetime
                 },
                 store => store.SegmentSize = 16 * 1024 * 1024);
             silo.AddOrleansMqFileStateStorage(Path.Combine(root, "state"));
+            silo.Services.Configure<IdempotenceOptions>(o => o.GapWait = GapWait);
             if (schedulingTime is not null)
             {
                 silo.Services.AddSingleton(new SchedulingClock(schedulingTime));
@@ -187,23 +195,11 @@ public sealed class ScheduledCluster() : BrokerCluster(2, fastGroups: true, fake
     protected override void ConfigureSilo(Orleans.Hosting.ISiloBuilder silo) => silo.AddOutgoingGrainCallFilter(RouteFaults);
 }
 
-/// <summary>
-/// Two brokers whose client can lose the responses of appends on purpose (<see cref="LostAcks"/>); queues wait
-/// <see cref="GapWait"/> for a batch that arrived ahead of its predecessors.
-/// </summary>
+/// <summary>Two brokers whose client can lose the responses of appends on purpose (<see cref="LostAcks"/>).</summary>
 public sealed class LostAckCluster() : BrokerCluster(2)
 {
-    /// <summary>
-    /// Six times the default: tests send a batch ahead of its predecessor and then the predecessor, and on a loaded
-    /// CI machine the default 500 ms can pass in between, which would turn "waits for it" into "decided without it".
-    /// </summary>
-    public static readonly TimeSpan GapWait = TimeSpan.FromSeconds(3);
-
     /// <summary>The client's fault injector.</summary>
     public LostAckFilter LostAcks { get; } = new();
-
-    protected override void ConfigureSilo(Orleans.Hosting.ISiloBuilder silo) =>
-        silo.Services.Configure<IdempotenceOptions>(o => o.GapWait = GapWait);
 
     protected override void ConfigureClient(Orleans.Hosting.IClientBuilder client) => client.AddOutgoingGrainCallFilter(LostAcks);
 }

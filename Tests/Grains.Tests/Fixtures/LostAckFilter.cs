@@ -15,6 +15,7 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
     private readonly ConcurrentDictionary<string, (int Appends, TaskCompletionSource Reached)> _holdUntil = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _maxInFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TimeSpan> _resendDelay = new(StringComparer.Ordinal);
     private int _dropped;
 
     /// <summary>Responses dropped so far.</summary>
@@ -36,6 +37,12 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
     /// </summary>
     public void HoldAnswersUntilInFlight(string topic, int appends) =>
         _holdUntil[topic] = (appends, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>
+    /// Delays by <paramref name="delay"/> each append to <paramref name="topic"/> that sends again a batch whose response
+    /// was dropped, before it leaves: the producer's other batches of the queue meanwhile go on as they would.
+    /// </summary>
+    public void DelayResends(string topic, TimeSpan delay) => _resendDelay[topic] = delay;
 
     /// <summary>The most appends to <paramref name="topic"/> seen in flight at once.</summary>
     public int MaxInFlight(string topic) => _maxInFlight.GetValueOrDefault(topic);
@@ -68,6 +75,12 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
             && _failing.TryGetValue(target, out var failing) && failing > 0 && _failing.TryUpdate(target, failing - 1, failing))
         {
             throw new Errors.BrokerUnavailableException(context.TargetId.Key.ToString()!.Split('|')[0]);
+        }
+
+        if (context.MethodName == nameof(IMessageQueueGrain.AppendAsync) && TopicOf(context) is { } resent && _resendDelay.TryGetValue(resent, out var delay)
+            && context.Request.GetArgument(0) is { } again && _droppedRequests.TryGetValue(again, out _))
+        {
+            await Task.Delay(delay);
         }
 
         await context.Invoke();
