@@ -259,7 +259,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         {
             sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
             await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) > i, $"batch {i + 1} to be sent while the earlier ones wait for their answers",
-                TimeSpan.FromSeconds(4), () => $"at most {fixture.LostAcks.MaxInFlight(topic)} in flight");
+                observed: () => $"at most {fixture.LostAcks.MaxInFlight(topic)} in flight");
         }
 
         for (var i = 3; i < count; i++)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrleansMq.TestKit;
 
 namespace OrleansMq.Grains.Tests.Fixtures;
 
@@ -32,8 +33,8 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
 
     /// <summary>
     /// Holds each answered append to <paramref name="topic"/> (after the broker stored it) until <paramref name="appends"/>
-    /// appends to the topic are in flight at once, or 5 s have passed: a producer that waits for each answer before
-    /// sending its next batch never gets there.
+    /// appends to the topic are in flight at once, or <see cref="Wait.DefaultTimeout"/> has passed: a producer that waits
+    /// for each answer before sending its next batch never gets there (the test's own wait for the count fails first).
     /// </summary>
     public void HoldAnswersUntilInFlight(string topic, int appends) =>
         _holdUntil[topic] = (appends, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -61,7 +62,7 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
             try
             {
                 await context.Invoke();
-                await Task.WhenAny(hold.Reached.Task, Task.Delay(TimeSpan.FromSeconds(5)));
+                await Task.WhenAny(hold.Reached.Task, Task.Delay(Wait.DefaultTimeout));
             }
             finally
             {
