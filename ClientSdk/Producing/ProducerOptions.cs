@@ -37,9 +37,11 @@ public sealed record ProducerOptions
 
     /// <summary>
     /// With <see cref="QueueSelection.Sticky"/>, the most bytes (properties and bodies) sent to one queue before the next
-    /// queue is chosen. Default 64 KiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
+    /// queue is chosen. Default 256 KiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
+    /// With many queues each turn on a queue starts with a small batch, so longer turns cost less per message (W4,
+    /// 1,000 queues: +11% over 64 KiB in six pairs; W1, 16 queues: within noise; docs/benchmarks.md).
     /// </summary>
-    public int StickyQueueBytes { get; init; } = 64 * 1024;
+    public int StickyQueueBytes { get; init; } = 256 * 1024;
 
     /// <summary>Largest batch in bytes of encoded messages. Default 1 MiB.</summary>
     public int MaxBatchBytes { get; init; } = 1024 * 1024;

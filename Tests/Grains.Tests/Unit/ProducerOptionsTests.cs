@@ -23,11 +23,11 @@ public sealed class ProducerOptionsTests
     }
 
     [Fact]
-    public void Validate_Defaults_StickySelectionOf64KiB()
+    public void Validate_Defaults_StickySelectionOf256KiB()
     {
         var options = new ProducerOptions();
         Assert.Equal(QueueSelection.Sticky, options.QueueSelection);
-        Assert.Equal(64 * 1024, options.StickyQueueBytes);
+        Assert.Equal(256 * 1024, options.StickyQueueBytes);
     }
 
     [Fact]
