@@ -7,8 +7,8 @@
 #   e.g. scripts/ab-pairs.sh HEAD 5
 #        scripts/ab-pairs.sh origin/main 3 --name W2 --warmup 12
 # Builds BASE (in a temporary git worktree) and the working tree in Release, then runs the workload PAIRS times each,
-# base first. One line per run: throughput, latency and CPU per message of client and broker. Runs take a lock on
-# /tmp/orleansmq-bench.lock, so two benchmark scripts never overlap.
+# base first in odd pairs and new first in even ones. One line per run: throughput, latency and CPU per message of
+# client and broker. Runs take a lock on /tmp/orleansmq-bench.lock, so two benchmark scripts never overlap.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -70,7 +70,14 @@ for line in output.splitlines():
 PY
 }
 
-for _ in $(seq 1 "$pairs"); do
-  run base "$tree"
-  run new "$root"
+# The first run of a pair has an edge (the second starts while the kernel still writes back the first one's
+# gigabytes; docs/benchmarks.md, thirteenth session), so the order alternates: base first in odd pairs, new in even.
+for pair in $(seq 1 "$pairs"); do
+  if [ $((pair % 2)) = 1 ]; then
+    run base "$tree"
+    run new "$root"
+  else
+    run new "$root"
+    run base "$tree"
+  fi
 done
