@@ -292,13 +292,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         var dropped = fixture.LostAcks.Dropped;
         fixture.LostAcks.DropNextResponses(topic, 6);
 
-        var sends = new List<Task<SendResult>>();
-        for (var i = 0; i < count; i++)
-        {
-            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
-        }
-
-        var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+        var results = await SendBurstAsync(producer, topic, count);
 
         Assert.InRange(fixture.LostAcks.Dropped - dropped, 2, 6);
         Assert.Equal(count + 1, await TotalAsync(topic));
@@ -329,13 +323,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         fixture.LostAcks.DropNextResponses(topic, 1);
         fixture.LostAcks.DelayResends(topic, TimeSpan.FromMilliseconds(300));
 
-        var sends = new List<Task<SendResult>>();
-        for (var i = 0; i < count; i++)
-        {
-            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
-        }
-
-        var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+        var results = await SendBurstAsync(producer, topic, count);
 
         Assert.Equal(1, fixture.LostAcks.Dropped - dropped);
         Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), results.Select(r => r.QueueOffset));
@@ -369,6 +357,18 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
 
     private static string Describe(AppendResponse response) =>
         $"{response.Status} {response.StoreId:X16} " + string.Join(",", response.Messages.Select(m => $"{m.Status}@{m.LogOffset}/{m.QueueOffset}"));
+
+    /// <summary>Sends <c>m0</c>…<c>m{count - 1}</c> in one go (each send queued before the next) and waits for all of them.</summary>
+    private static Task<SendResult[]> SendBurstAsync(Producer producer, string topic, int count)
+    {
+        var sends = new Task<SendResult>[count];
+        for (var i = 0; i < count; i++)
+        {
+            sends[i] = producer.SendAsync(new Message(topic, $"m{i}"));
+        }
+
+        return Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+    }
 
     private async Task<long> TotalAsync(string topic) => (await fixture.Client.Admin.GetTopicOffsetsAsync(topic)).Sum(q => q.MaxOffset);
 }
