@@ -37,6 +37,11 @@ VOLUME /data
 ENV OrleansMq__Broker__DataDirectory=/data \
     OrleansMq__Host__ListenOnAnyAddress=true
 
+# Tiered compilation optimizes a method once it is hot instead of waiting until start-up stops compiling new methods,
+# which under load takes seconds: a fresh broker reaches full speed ~2 s sooner (docs/operations.md, "Runtime settings").
+# An environment variable because the runtime reads this setting from nowhere else.
+ENV DOTNET_TC_CallCountingDelayMs=0
+
 # Silo-to-silo, client gateway, HTTP (console, dashboard, /metrics, /health): the defaults of OrleansMq:Host.
 EXPOSE 11111 30000 8080
 ENTRYPOINT ["dotnet", "OrleansMq.Silo.dll"]

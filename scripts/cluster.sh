@@ -215,7 +215,8 @@ cmd_up() {
         silo_port=$(free_port); gateway_port=$(free_port); http_port=$(free_port)
         mkdir -p "$state/$name"
         # The connection string goes through the environment, not the command line, so `ps` does not show the password.
-        launch "$state/logs/$name.log" "$state/$name.pid" env "OrleansMq__Host__ConnectionString=$connection" dotnet "$dll" --cluster postgres \
+        # DOTNET_TC_CallCountingDelayMs=0 as in the Dockerfile (docs/operations.md, "Runtime settings").
+        launch "$state/logs/$name.log" "$state/$name.pid" env "OrleansMq__Host__ConnectionString=$connection" DOTNET_TC_CallCountingDelayMs=0 dotnet "$dll" --cluster postgres \
             --cluster-id "$cluster_id" --name "$name" --data "$state/$name" --address 127.0.0.1 \
             --silo-port "$silo_port" --gateway-port "$gateway_port" --http-port "$http_port"
         echo "BROKER_${i}_PORTS='$silo_port $gateway_port $http_port'" >>"$state/cluster.env"

@@ -108,6 +108,9 @@ internal sealed class BenchSilo : IAsyncDisposable
         }
 
         info.Environment["DOTNET_gcServer"] = "1";
+
+        // As the Dockerfile, scripts/cluster.sh and `dotnet run --project Silo` start a broker (docs/operations.md, "Runtime settings").
+        info.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
         foreach (var variable in environment)
         {
             var split = variable.IndexOf('=', StringComparison.Ordinal);

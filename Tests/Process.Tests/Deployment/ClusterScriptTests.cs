@@ -51,6 +51,16 @@ public sealed class ClusterScriptTests : IAsyncLifetime
             Assert.Equal(30, (await ClusterTests.PullAllAsync(client.CreatePullConsumer(), topic, 30)).Distinct().Count());
         }
 
+        // The brokers run with the runtime settings the Dockerfile gives the image (docs/operations.md, "Runtime settings").
+        foreach (var broker in pids.Keys.Where(k => k.StartsWith("broker-", StringComparison.Ordinal)))
+        {
+            var environ = (await File.ReadAllTextAsync($"/proc/{pids[broker]}/environ", TestContext.Current.CancellationToken)).Split('\0');
+            foreach (var (name, value) in RuntimeSettingsTests.BrokerEnvironment)
+            {
+                Assert.True(environ.Contains($"{name}={value}"), $"{broker} runs without {name}={value}");
+            }
+        }
+
         var status = await RunAsync("status");
         Assert.True(status.ExitCode == 0, status.Output);
         Assert.Equal(3, status.Output.Split('\n').Count(l => l.Contains("health 200", StringComparison.Ordinal)));
