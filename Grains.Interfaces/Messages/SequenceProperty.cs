@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Globalization;
 using OrleansMq.Storage.Codec;
 
 namespace OrleansMq.Grains.Messages;
@@ -29,6 +28,8 @@ public static class SequenceProperty
 
     private static ReadOnlySpan<byte> Name => "PSEQ"u8;
 
+    private static ReadOnlySpan<byte> HexDigits => "0123456789ABCDEF"u8;
+
     /// <summary>Writes the encoded property into <paramref name="destination"/> and returns the bytes written.</summary>
     /// <param name="destination">At least <see cref="MaxEncodedSize"/> bytes, owned by the caller.</param>
     /// <param name="producerId">Producer id (non-zero).</param>
@@ -40,9 +41,16 @@ public static class SequenceProperty
         destination[0] = (byte)Name.Length;
         Name.CopyTo(destination[1..]);
         var value = destination[6..];
-        ((ulong)producerId).TryFormat(value, out _, "X16", CultureInfo.InvariantCulture);
+
+        // By hand: formatting with "X16" parses the format string on every call, 3.5% of W1's producer CPU.
+        var id = (ulong)producerId;
+        for (var i = 15; i >= 0; i--, id >>= 4)
+        {
+            value[i] = HexDigits[(int)(id & 0xF)];
+        }
+
         value[16] = (byte)':';
-        sequence.TryFormat(value[17..], out var digits, default, CultureInfo.InvariantCulture);
+        Utf8Formatter.TryFormat(sequence, value[17..], out var digits);
         destination[5] = (byte)(17 + digits);
         return 6 + 17 + digits;
     }
