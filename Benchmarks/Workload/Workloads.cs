@@ -91,6 +91,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
             }
         });
         string? firstError = null;
+        using var batches = new BatchSizeListener();
         var cpuWindow = MeasureWindowCpuAsync();
 
         async Task CompleteAsync(Task<SendResult> send, long t0)
@@ -149,6 +150,8 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         result.Add("sent", sent);
         result.Add("errors", errors);
         result.AddCpu(cpu.Measure(cpuFrom, cpuTo));
+        result.Add("batch_msgs_mean", Math.Round(batches.Mean, 1));
+        result.Add("batch_rtt_ms_mean", Math.Round(batches.MeanRoundTripMs, 2));
         result.Add("acked_k_per_s", string.Join(',', perSecond.Select(n => (n / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture))));
         if (firstError is not null)
         {
