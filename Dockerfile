@@ -38,7 +38,7 @@ ENV OrleansMq__Broker__DataDirectory=/data \
     OrleansMq__Host__ListenOnAnyAddress=true
 
 # Tiered compilation optimizes a method once it is hot instead of waiting until start-up stops compiling new methods,
-# which under load takes seconds: a fresh broker reaches full speed ~2 s sooner (docs/operations.md, "Runtime settings").
+# which under load takes seconds: a fresh broker reaches full speed 1–2 s sooner (docs/operations.md, "Runtime settings").
 # An environment variable because the runtime reads this setting from nowhere else.
 ENV DOTNET_TC_CallCountingDelayMs=0
 
