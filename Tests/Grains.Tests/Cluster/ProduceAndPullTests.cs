@@ -87,11 +87,20 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
         await producer.SendAsync(new Message(topic, "route")); // Cached route: the burst below is dispatched in call order.
 
         // 240 sends of 1 KiB started together: about 16 runs of 15-16 consecutive messages, one queue per run. Round-robin
-        // would change queue 239 times; a run can only end early (its queue finished its batches), never run long.
+        // would change queue 239 times; a run can end early (its queue finished its batches before the burst's next
+        // message, which a busy machine can make happen twice in a row), but never run past the sticky bytes.
         var sent = await Task.WhenAll(Enumerable.Range(0, 240).Select(_ => producer.SendAsync(new Message(topic, body))));
         var changes = sent.Zip(sent.Skip(1)).Count(p => p.First.Queue != p.Second.Queue);
         Assert.InRange(changes, 14, 60);
-        Assert.All(sent.Chunk(17), run => Assert.True(run.Select(r => r.Queue).Distinct().Count() <= 2, "a run of 17 consecutive sends spanned more than two queues"));
+        var longest = 0;
+        for (int i = 0, run = 0; i < sent.Length; i++)
+        {
+            run = i > 0 && sent[i].Queue == sent[i - 1].Queue ? run + 1 : 1;
+            longest = Math.Max(longest, run);
+        }
+
+        // 16 KiB holds 15 messages of 1 KiB and their properties; the 16th still joins (the limit is checked before it).
+        Assert.InRange(longest, 2, 16);
         Assert.Equal(8, sent.Select(r => r.Queue.QueueId).Distinct().Count());
         var stored = await Task.WhenAll(Enumerable.Range(0, 8).Select(q => fixture.Client.CreatePullConsumer()
             .PullAsync(sent.First(r => r.Queue.QueueId == q).Queue, 0, 241, TimeSpan.Zero, cancellationToken: TestContext.Current.CancellationToken)));
