@@ -12,7 +12,7 @@ internal sealed class PendingSend
 
     public required ReadOnlyMemory<byte> Body { get; init; }
 
-    public required string UniqueKey { get; init; }
+    public required UniqueKeyGenerator.UniqueKey UniqueKey { get; init; }
 
     public required long BornTimestamp { get; init; }
 

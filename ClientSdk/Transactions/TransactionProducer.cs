@@ -139,14 +139,14 @@ public sealed partial class TransactionProducer : IAsyncDisposable
         var state = await ExecuteLocalAsync(half, arg);
         if (state == LocalTransactionState.Unknown)
         {
-            return new TransactionSendResult(state, EndTransactionStatus.Invalid, half.MessageId, uniqueKey, queue, null, -1);
+            return new TransactionSendResult(state, EndTransactionStatus.Invalid, half.MessageId, uniqueKey.ToString(), queue, null, -1);
         }
 
         var end = await EndAsync(queue.Broker, logOffset, state, half.MessageId);
         var committed = end is { Status: EndTransactionStatus.Committed or EndTransactionStatus.AlreadyCommitted, LogOffset: >= 0 }
             ? new MessageId(end.StoreId, end.LogOffset).ToString()
             : null;
-        return new TransactionSendResult(state, end?.Status ?? EndTransactionStatus.Invalid, half.MessageId, uniqueKey, queue, committed, committed is null ? -1 : end!.QueueOffset);
+        return new TransactionSendResult(state, end?.Status ?? EndTransactionStatus.Invalid, half.MessageId, uniqueKey.ToString(), queue, committed, committed is null ? -1 : end!.QueueOffset);
     }
 
     /// <summary>Leaves the producer group and stops heartbeats. Pending transactions are checked back with the group's other producers.</summary>

@@ -47,7 +47,7 @@ public sealed class InFlightLimiterTests
     [Fact]
     public void UniqueKeys_AreUniqueAndThirtyTwoHexDigits()
     {
-        var keys = Enumerable.Range(0, 10_000).Select(_ => UniqueKeyGenerator.Next()).ToList();
+        var keys = Enumerable.Range(0, 10_000).Select(_ => UniqueKeyGenerator.Next().ToString()).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
         Assert.All(keys, k => Assert.Matches("^[0-9A-F]{32}$", k));
 
@@ -57,5 +57,23 @@ public sealed class InFlightLimiterTests
         var counters = keys.Select(k => ulong.Parse(k[16..], System.Globalization.NumberStyles.HexNumber)).ToList();
         Assert.All(counters.Zip(counters.Skip(1)), p => Assert.True(p.Second > p.First, $"{p.Second:X16} follows {p.First:X16}"));
         Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
+    }
+
+    [Fact]
+    public void UniqueKey_WrittenAsBytes_IsItsTextAndIsPutLastInTheEncodedProperties()
+    {
+        var key = UniqueKeyGenerator.Next();
+        var digits = new byte[UniqueKeyGenerator.Length];
+        key.Write(digits);
+        Assert.Equal(key.ToString(), System.Text.Encoding.ASCII.GetString(digits));
+
+        var message = new OrleansMq.Client.Messages.Message("orders", "body") { Tag = "T" };
+        Assert.Null(message.KeysOrNull); // Made on first use only: most messages have no keys or properties.
+        Assert.Null(message.PropertiesOrNull);
+        message.Properties["region"] = "eu";
+        var encoded = MessageEncoder.Encode(message, new ProducerOptions(), key);
+        Assert.Equal(key.ToString(), OrleansMq.Storage.Codec.MessageProperties.GetString(encoded, "UNIQ_KEY"));
+        Assert.Equal("eu", OrleansMq.Storage.Codec.MessageProperties.GetString(encoded, "region"));
+        Assert.Equal("T", OrleansMq.Storage.Codec.MessageProperties.GetString(encoded, "TAGS"));
     }
 }

@@ -50,13 +50,13 @@ public sealed class MessageEncoderTests
     {
         var options = new ProducerOptions();
         var good = "orders-encoder";
-        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "a"), options, "K1"));
-        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "b"), options, "K2"));
+        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "a"), options, UniqueKeyGenerator.Next()));
+        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "b"), options, UniqueKeyGenerator.Next()));
 
-        var bad = Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("bad topic!", "c"), options, "K3"));
+        var bad = Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("bad topic!", "c"), options, UniqueKeyGenerator.Next()));
         Assert.Contains("bad topic!", bad.Message);
-        Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("bad topic!", "c"), options, "K4"));
-        Assert.ThrowsAny<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(null!, "d"), options, "K5"));
-        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "e"), options, "K6"));
+        Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("bad topic!", "c"), options, UniqueKeyGenerator.Next()));
+        Assert.ThrowsAny<ArgumentException>(() => MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(null!, "d"), options, UniqueKeyGenerator.Next()));
+        Assert.NotEmpty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message(good, "e"), options, UniqueKeyGenerator.Next()));
     }
 }
