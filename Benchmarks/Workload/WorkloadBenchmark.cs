@@ -71,14 +71,82 @@ internal static class WorkloadBenchmark
                 await silo.DisposeAsync();
             }
 
-            if (await PeerComparison.RunPeersAsync(settings.PeerbenchDirectory, settings.Peers, settings.Rate) is { } peers)
+            var w1Runs = new List<double>();
+            if (results.Find(r => r.Name == "W1") is { } w1)
             {
-                Console.WriteLine(PeerComparison.Print(results, peers));
+                w1Runs.Add(w1["msgs_per_s"]);
+                for (var run = 2; run <= settings.W1Repeats; run++)
+                {
+                    if (await RunW1AgainAsync(args) is { } again)
+                    {
+                        w1Runs.Add(again);
+                    }
+                }
+            }
+
+            if (await PeerComparison.RunPeersAsync(settings.PeerbenchDirectory, settings.Peers, settings.Rate, settings.W1Repeats) is { } peers)
+            {
+                Console.WriteLine(PeerComparison.Print(results, w1Runs, peers));
             }
         }
 
         Console.WriteLine(Summary(results));
         return 0;
+    }
+
+    /// <summary>
+    /// One more W1 for the comparison, in a fresh runner process with its own fresh broker (as the peers' harness runs
+    /// each W1 repeat in a fresh process): the same options without the comparison. Returns its msgs/s, or null if it failed.
+    /// </summary>
+    private static async Task<double?> RunW1AgainAsync(string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(WorkloadBenchmark).Assembly.Location);
+        }
+
+        info.ArgumentList.Add("workload");
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "workload":
+                    break;
+                case "--compare":
+                    break;
+                case "--name" or "--peers" or "--peerbench" or "--w1-repeats":
+                    i++;
+                    break;
+                default:
+                    info.ArgumentList.Add(args[i]);
+                    break;
+            }
+        }
+
+        info.ArgumentList.Add("--name");
+        info.ArgumentList.Add("W1");
+        Console.Error.WriteLine("compare: running W1 again in a fresh runner and broker ...");
+        using var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("Could not start the runner again.");
+        double? msgs = null;
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("workload=W1 ", StringComparison.Ordinal))
+            {
+                Console.WriteLine(line);
+                var field = line.Split(' ').FirstOrDefault(f => f.StartsWith("msgs_per_s=", StringComparison.Ordinal));
+                msgs = field is null ? null : double.Parse(field["msgs_per_s=".Length..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0 || msgs is null)
+        {
+            Console.Error.WriteLine($"compare: the repeated W1 run exited with {process.ExitCode} and reported {(msgs is null ? "no result" : "a result")}; comparing the runs that did.");
+            return null;
+        }
+
+        return msgs;
     }
 
     private static string Summary(List<WorkloadResult> results)

@@ -80,6 +80,13 @@ internal sealed record WorkloadSettings
     /// <summary>The peerbench folder for <see cref="Compare"/>.</summary>
     public string PeerbenchDirectory { get; init; } = DefaultPeerbench();
 
+    /// <summary>
+    /// W1 runs per broker under <see cref="Compare"/>: peerbench runs each peer's W1 this often (its <c>W1_REPEATS</c>,
+    /// passed on) and the comparison takes each broker's best, so OrleansMq runs W1 as often, each later run in a fresh
+    /// runner process with a fresh broker, as the peers' harness runs each repeat in a fresh process.
+    /// </summary>
+    public int W1Repeats { get; init; } = 2;
+
     /// <summary>Peers to compare with.</summary>
     public string Peers { get; init; } = "nats rabbit-quorum redis redis-always";
 
@@ -107,6 +114,7 @@ internal sealed record WorkloadSettings
           --silo-env NAME=VALUE (repeatable; NAME= removes it)   the silo's environment (else the runner's)
           --compare [--peerbench DIR] [--peers "nats rabbit-quorum redis redis-always"]
                                                      also run the peer brokers and print OrleansMq / best peer
+          --w1-repeats 2                             W1 runs per broker under --compare (each broker's best is compared)
         """;
 
     public static WorkloadSettings? Parse(string[] args)
@@ -172,6 +180,9 @@ internal sealed record WorkloadSettings
                 case "--compare": s = s with { Compare = true }; i--; break;
                 case "--peerbench" when value is not null: s = s with { PeerbenchDirectory = value }; break;
                 case "--peers" when value is not null: s = s with { Peers = value }; break;
+                case "--w1-repeats" when value is not null && int.TryParse(value, CultureInfo.InvariantCulture, out var repeats) && repeats is >= 1 and <= 5:
+                    s = s with { W1Repeats = repeats };
+                    break;
                 default:
                     Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'");
                     return null;
