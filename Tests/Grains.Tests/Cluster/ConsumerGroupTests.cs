@@ -201,6 +201,15 @@ public sealed class ConsumerGroupTests(GroupCluster fixture) : IClassFixture<Gro
         await ProduceAsync(topic, 300, 10);
         await Wait.UntilAsync(() => again.Total >= 10, "the restarted broadcasting consumer to get the 10 new messages", observed: again.Describe);
         Assert.Equal(10, again.Total);
+
+        // Stopped before the offset directory is deleted: stopping saves the offsets, which recreated the directory (a
+        // leftover in the temp folder after every run).
+        foreach (var consumer in _consumers)
+        {
+            await consumer.DisposeAsync();
+        }
+
+        _consumers.Clear();
     }
 
     [Fact]
