@@ -72,7 +72,8 @@ internal static class WorkloadBenchmark
             }
 
             var w1Runs = new List<double>();
-            if (results.Find(r => r.Name == "W1") is { } w1)
+            // Repeats only serve the comparison: none when peerbench is missing (RunPeersAsync then says so).
+            if (results.Find(r => r.Name == "W1") is { } w1 && File.Exists(Path.Combine(settings.PeerbenchDirectory, "run-peers.sh")))
             {
                 w1Runs.Add(w1["msgs_per_s"]);
                 for (var run = 2; run <= settings.W1Repeats; run++)
