@@ -14,16 +14,21 @@ internal static class MessageEncoder
     // CPU in W1; W4 alternates between 10 topics, which one slot did not cover).
     private static readonly string?[] ValidTopics = new string?[16];
 
-    // Name and 32 digits with their one-byte lengths: the unique key's share of the size estimate.
-    private static readonly int UniqueKeyEntrySize = Names.UniqueKey.Length + UniqueKeyGenerator.Length + 2;
-
     [ThreadStatic]
     private static List<KeyValuePair<string, string>>? t_properties;
     private static int _nextValidTopic;
 
     /// <summary>Checks everything the broker would refuse, so bad input fails fast with a clear message and costs no round trip.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="options">Size limits and idempotence.</param>
+    /// <param name="uniqueKey">
+    /// The key to encode as the last property; null when the caller writes it itself when the message is sent
+    /// (<see cref="UniqueKeyGenerator.UniqueKey.WriteProperty"/>: the producer, so that a message with no other property
+    /// needs no array of its own). Its size counts against the limit either way.
+    /// </param>
+    /// <param name="systemProperties">Properties the SDK adds (transactions).</param>
     /// <exception cref="ArgumentException">What is wrong and what is allowed.</exception>
-    public static byte[] Encode(Message message, ProducerOptions options, UniqueKeyGenerator.UniqueKey uniqueKey, IEnumerable<KeyValuePair<string, string>>? systemProperties = null)
+    public static byte[] Encode(Message message, ProducerOptions options, UniqueKeyGenerator.UniqueKey? uniqueKey, IEnumerable<KeyValuePair<string, string>>? systemProperties = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         var topic = message.Topic;
@@ -60,7 +65,7 @@ internal static class MessageEncoder
         }
     }
 
-    private static byte[] Encode(Message message, ProducerOptions options, UniqueKeyGenerator.UniqueKey uniqueKey, IEnumerable<KeyValuePair<string, string>>? systemProperties, List<KeyValuePair<string, string>> properties)
+    private static byte[] Encode(Message message, ProducerOptions options, UniqueKeyGenerator.UniqueKey? uniqueKey, IEnumerable<KeyValuePair<string, string>>? systemProperties, List<KeyValuePair<string, string>> properties)
     {
         if (!string.IsNullOrEmpty(message.Tag))
         {
@@ -127,21 +132,31 @@ internal static class MessageEncoder
         // An idempotent producer adds its sequence property when the batch is written: keep room for it.
         var reserved = options.EnableIdempotence ? SequenceProperty.MaxEncodedSize : 0;
         var limit = options.MaxPropertiesSize - reserved;
-        var size = EstimateSize(properties) + UniqueKeyEntrySize;
+        var size = EstimateSize(properties) + UniqueKeyGenerator.PropertySize;
         if (size > limit)
         {
             throw new ArgumentException(
                 $"The properties of the message for topic '{message.Topic}' take {size} bytes encoded; at most {DescribeLimit(options, reserved)} bytes are allowed.", nameof(message));
         }
 
-        // The unique key goes last, written as digits straight into the array (no string per message).
-        Span<byte> digits = stackalloc byte[UniqueKeyGenerator.Length];
-        uniqueKey.Write(digits);
-        var encoded = MessageProperties.Encode(properties, Names.UniqueKey, digits);
-        if (encoded.Length > limit)
+        byte[] encoded;
+        if (uniqueKey is { } unique)
+        {
+            // The unique key goes last, written as digits straight into the array (no string per message).
+            Span<byte> digits = stackalloc byte[UniqueKeyGenerator.Length];
+            unique.Write(digits);
+            encoded = MessageProperties.Encode(properties, Names.UniqueKey, digits);
+        }
+        else
+        {
+            encoded = properties.Count == 0 ? [] : MessageProperties.Encode(properties);
+        }
+
+        var total = encoded.Length + (uniqueKey is null ? UniqueKeyGenerator.PropertySize : 0);
+        if (total > limit)
         {
             throw new ArgumentException(
-                $"The properties of the message for topic '{message.Topic}' take {encoded.Length} bytes encoded; at most {DescribeLimit(options, reserved)} bytes are allowed.", nameof(message));
+                $"The properties of the message for topic '{message.Topic}' take {total} bytes encoded; at most {DescribeLimit(options, reserved)} bytes are allowed.", nameof(message));
         }
 
         return encoded;

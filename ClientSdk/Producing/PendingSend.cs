@@ -8,6 +8,7 @@ internal sealed class PendingSend
 {
     public required string Topic { get; init; }
 
+    /// <summary>The encoded properties without the unique key and sequence, which are written with the batch (often empty).</summary>
     public required byte[] Properties { get; init; }
 
     public required ReadOnlyMemory<byte> Body { get; init; }

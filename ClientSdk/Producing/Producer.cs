@@ -116,7 +116,8 @@ public sealed partial class Producer : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposing, this);
         var uniqueKey = UniqueKeyGenerator.Next();
-        var properties = MessageEncoder.Encode(message, Options, uniqueKey);
+        // The unique key is written with the batch: a message without other properties then needs no array of its own.
+        var properties = MessageEncoder.Encode(message, Options, uniqueKey: null);
         var route = await _routes.GetForSendAsync(message.Topic);
         var send = new PendingSend
         {
@@ -127,7 +128,7 @@ public sealed partial class Producer : IAsyncDisposable
             Body = message.Body,
             UniqueKey = uniqueKey,
             BornTimestamp = _time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Size = properties.Length + message.Body.Length,
+            Size = properties.Length + UniqueKeyGenerator.PropertySize + message.Body.Length,
             Completion = completion,
             Callback = callback,
             Oneway = oneway,

@@ -177,14 +177,7 @@ internal sealed class QueueSender : IThreadPoolWorkItem
             for (var i = 0; i < batch.Count; i++)
             {
                 var send = batch[i];
-                if (idempotent)
-                {
-                    WriteWithSequence(buffer, send, baseSequence + i);
-                }
-                else
-                {
-                    MessageBatchWriter.Write(buffer, send.BornTimestamp, send.Flags, send.Properties, send.Body.Span);
-                }
+                WriteMessage(buffer, send, idempotent ? baseSequence + i : -1);
 
                 scheduled |= (send.Flags & MessageFlags.Scheduled) != 0;
             }
@@ -261,16 +254,26 @@ internal sealed class QueueSender : IThreadPoolWorkItem
     }
 
     /// <summary>Writes an entry whose properties end with this producer's sequence property (no allocation once the scratch buffer has grown).</summary>
-    private void WriteWithSequence(PooledBufferWriter buffer, PendingSend send, long sequence)
+    /// <summary>
+    /// Writes a message into the batch with its properties as accepted, then its unique key and, for an idempotent
+    /// producer (<paramref name="sequence"/> ≥ 0), its sequence: the producer adds these two as the batch is written.
+    /// </summary>
+    private void WriteMessage(PooledBufferWriter buffer, PendingSend send, long sequence)
     {
         var length = send.Properties.Length;
-        if (_scratch.Length < length + SequenceProperty.MaxEncodedSize)
+        var needed = length + UniqueKeyGenerator.PropertySize + SequenceProperty.MaxEncodedSize;
+        if (_scratch.Length < needed)
         {
-            _scratch = new byte[Math.Max(256, length + SequenceProperty.MaxEncodedSize)];
+            _scratch = new byte[Math.Max(256, needed)];
         }
 
         send.Properties.CopyTo(_scratch, 0);
-        length += SequenceProperty.Write(_scratch.AsSpan(length), _producerId, sequence);
+        length += send.UniqueKey.WriteProperty(_scratch.AsSpan(length));
+        if (sequence >= 0)
+        {
+            length += SequenceProperty.Write(_scratch.AsSpan(length), _producerId, sequence);
+        }
+
         MessageBatchWriter.Write(buffer, send.BornTimestamp, send.Flags, _scratch.AsSpan(0, length), send.Body.Span);
     }
 

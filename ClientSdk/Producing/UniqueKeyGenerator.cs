@@ -13,6 +13,13 @@ internal static class UniqueKeyGenerator
     /// <summary>Digits of a key.</summary>
     public const int Length = 32;
 
+    // The bytes before the digits in the encoded UNIQ_KEY property (name and lengths), from the properties encoder itself.
+    private static readonly byte[] PropertyPrefix = Storage.Codec.MessageProperties.Encode(
+        [new KeyValuePair<string, string>(Storage.Codec.MessagePropertyNames.UniqueKey, new string('0', Length))])[..^Length];
+
+    /// <summary>Bytes of the encoded UNIQ_KEY property (<see cref="UniqueKey.WriteProperty"/>).</summary>
+    public static int PropertySize => PropertyPrefix.Length + Length;
+
     private static readonly ulong Prefix = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
     private static long _counter = DateTime.UtcNow.Ticks;
 
@@ -33,6 +40,14 @@ internal static class UniqueKeyGenerator
         {
             var bytes = Bytes();
             Convert.TryToHexString(bytes, destination[..Length], out _);
+        }
+
+        /// <summary>Writes the encoded UNIQ_KEY property with this key (<see cref="PropertySize"/> bytes) and returns its size.</summary>
+        public int WriteProperty(Span<byte> destination)
+        {
+            PropertyPrefix.CopyTo(destination);
+            Write(destination[PropertyPrefix.Length..]);
+            return PropertySize;
         }
 
         public override string ToString() => string.Create(Length, this, static (span, key) =>

@@ -76,4 +76,27 @@ public sealed class InFlightLimiterTests
         Assert.Equal("eu", OrleansMq.Storage.Codec.MessageProperties.GetString(encoded, "region"));
         Assert.Equal("T", OrleansMq.Storage.Codec.MessageProperties.GetString(encoded, "TAGS"));
     }
+
+    [Fact]
+    public void UniqueKeyProperty_IsTheEncoderOwnEncoding_AndCountsAgainstTheLimitWhenWrittenWithTheBatch()
+    {
+        var key = UniqueKeyGenerator.Next();
+        var property = new byte[UniqueKeyGenerator.PropertySize];
+        Assert.Equal(property.Length, key.WriteProperty(property));
+        Assert.Equal(OrleansMq.Storage.Codec.MessageProperties.Encode([new KeyValuePair<string, string>("UNIQ_KEY", key.ToString())]), property);
+
+        // The producer leaves the key out (it writes it with the batch): a message with nothing else encodes to nothing.
+        var options = new ProducerOptions { EnableIdempotence = false, MaxPropertiesSize = 100 };
+        Assert.Empty(MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("orders", "body"), options, uniqueKey: null));
+        var tagged = MessageEncoder.Encode(new OrleansMq.Client.Messages.Message("orders", "body") { Tag = "T" }, options, uniqueKey: null);
+        Assert.Equal("T", OrleansMq.Storage.Codec.MessageProperties.GetString(tagged, "TAGS"));
+        Assert.Null(OrleansMq.Storage.Codec.MessageProperties.GetString(tagged, "UNIQ_KEY"));
+
+        // 60 bytes of properties fit 100 alone but not with the key's 42: refused either way, naming the total.
+        var near = new OrleansMq.Client.Messages.Message("orders", "body");
+        near.Properties["p"] = new string('v', 57);
+        var deferred = Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(near, options, uniqueKey: null));
+        Assert.Contains("take 102 bytes encoded; at most 100", deferred.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => MessageEncoder.Encode(near, options, key));
+    }
 }
