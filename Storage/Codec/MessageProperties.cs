@@ -53,54 +53,18 @@ public static class MessageProperties
             // Every produced message comes here: measure, then write into one exact-size array (no growing buffer, no
             // set for the usual handful of names; that garbage was ~5% of W1's producer CPU).
             var result = new byte[Measure(list)];
-            WriteEntries(result, list);
+            var at = 0;
+            for (var i = 0; i < list.Count; i++)
+            {
+                at += WriteEntry(result.AsSpan(at), list[i].Key, list[i].Value ?? "");
+            }
+
             return result;
         }
 
         var buffer = new ArrayBufferWriter<byte>();
         Encode(properties, buffer);
         return buffer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>
-    /// Encodes <paramref name="properties"/> followed by one more property whose value is given as UTF-8 bytes, into a
-    /// new array of the exact size. The producer adds its unique key this way, without making a string of it per message.
-    /// </summary>
-    /// <exception cref="ArgumentException">A name is empty or repeated, or <paramref name="utf8Value"/> is not valid UTF-8.</exception>
-    public static byte[] Encode(IReadOnlyList<KeyValuePair<string, string>> properties, string name, ReadOnlySpan<byte> utf8Value)
-    {
-        ArgumentNullException.ThrowIfNull(properties);
-        CheckName(name, repeated: !string.IsNullOrEmpty(name) && IndexOfName(properties, name, properties.Count) >= 0);
-        if (!Utf8.IsValid(utf8Value))
-        {
-            throw new ArgumentException($"The value of message property '{name}' is not valid UTF-8.", nameof(utf8Value));
-        }
-
-        var nameBytes = Encoding.UTF8.GetByteCount(name);
-        var size = (long)Measure(properties) + VarintSize(nameBytes) + nameBytes + VarintSize(utf8Value.Length) + utf8Value.Length;
-        if (size > Array.MaxLength)
-        {
-            throw new ArgumentException($"The properties take {size} bytes encoded; at most {Array.MaxLength} fit an array.", nameof(properties));
-        }
-
-        var result = new byte[size];
-        var at = WriteEntries(result, properties);
-        at += WriteVarint(result.AsSpan(at), nameBytes);
-        at += Encoding.UTF8.GetBytes(name, result.AsSpan(at));
-        at += WriteVarint(result.AsSpan(at), utf8Value.Length);
-        utf8Value.CopyTo(result.AsSpan(at));
-        return result;
-    }
-
-    private static int WriteEntries(Span<byte> destination, IReadOnlyList<KeyValuePair<string, string>> properties)
-    {
-        var at = 0;
-        for (var i = 0; i < properties.Count; i++)
-        {
-            at += WriteEntry(destination[at..], properties[i].Key, properties[i].Value ?? "");
-        }
-
-        return at;
     }
 
     /// <summary>Encoded size of <paramref name="properties"/>, checking names as <see cref="Encode(IEnumerable{KeyValuePair{string, string}}, IBufferWriter{byte})"/> does.</summary>

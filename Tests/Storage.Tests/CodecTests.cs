@@ -59,23 +59,6 @@ public sealed class CodecTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(3)]
-    [InlineData(12)]
-    public void MessageProperties_WithAUtf8Entry_EncodesAsTheSameListWithThatPairLast(int count)
-    {
-        var list = Enumerable.Range(0, count).Select(i => new KeyValuePair<string, string>($"name{i}-ü", new string('v', i * 50))).ToList();
-        var encoded = MessageProperties.Encode(list, "UNIQ_KEY", "0123456789ABCDEF-é"u8);
-        Assert.Equal(MessageProperties.Encode([.. list, new("UNIQ_KEY", "0123456789ABCDEF-é")]), encoded);
-
-        var repeated = Assert.Throws<ArgumentException>(() => MessageProperties.Encode([.. list, new("UNIQ_KEY", "x")], "UNIQ_KEY", "y"u8));
-        Assert.Contains("'UNIQ_KEY' appears more than once", repeated.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => MessageProperties.Encode(list, "", "y"u8));
-        var invalid = Assert.Throws<ArgumentException>(() => MessageProperties.Encode(list, "UNIQ_KEY", [0x41, 0xFF]));
-        Assert.Contains("not valid UTF-8", invalid.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData(new byte[] { 0x00, 0x00 })]               // empty name
     [InlineData(new byte[] { 0x05, 0x41 })]               // name runs past the end
     [InlineData(new byte[] { 0x01, 0x41 })]               // missing value length
