@@ -3,7 +3,8 @@ namespace OrleansMq.Grains.Messages;
 /// <summary>A batch of messages for one queue, encoded once by the producer (<c>MessageBatchWriter</c>).</summary>
 /// <remarks>
 /// Immutable: inside a silo Orleans passes it by reference. The sender must not reuse <see cref="Batch"/>'s memory
-/// after the call starts.
+/// after the call starts. Read from the wire, <see cref="Batch"/> is a pooled buffer that the queue grain releases when
+/// the append completes.
 /// </remarks>
 /// <param name="Batch">Encoded batch entries.</param>
 /// <param name="Count">Number of entries in <see cref="Batch"/>.</param>
@@ -23,7 +24,7 @@ namespace OrleansMq.Grains.Messages;
 /// </param>
 [GenerateSerializer, Immutable, Alias("OrleansMq.AppendRequest")]
 public sealed record AppendRequest(
-    [property: Id(0)] MessageBytes Batch,
+    [property: Id(0)] BatchBytes Batch,
     [property: Id(1)] int Count,
     [property: Id(2)] bool HasScheduled = false,
     [property: Id(3)] long ProducerId = 0,

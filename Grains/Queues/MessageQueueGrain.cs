@@ -45,6 +45,27 @@ internal sealed partial class MessageQueueGrain(
 
     public Task<AppendResponse> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
     {
+        var append = AppendUnreleasedAsync(request, cancellationToken);
+
+        // A batch read from the wire is a pooled buffer. The store and the timer service read it only until their append
+        // completes, and nothing else here keeps it (an idempotent duplicate is answered from the original's result).
+        return request.Batch.IsPooled ? ReleaseAfterAsync(append, request.Batch) : append;
+    }
+
+    private static async Task<AppendResponse> ReleaseAfterAsync(Task<AppendResponse> append, BatchBytes batch)
+    {
+        try
+        {
+            return await append;
+        }
+        finally
+        {
+            batch.Release();
+        }
+    }
+
+    private Task<AppendResponse> AppendUnreleasedAsync(AppendRequest request, CancellationToken cancellationToken)
+    {
         var store = brokerStore.TryGetStore();
         if (store is null)
         {

@@ -4,7 +4,7 @@ using OrleansMq.Grains.Messages;
 
 namespace OrleansMq.Grains.Tests.Unit;
 
-/// <summary>Batches and pull records travel as <see cref="MessageBytes"/>: read into uninitialized arrays, byte-exact.</summary>
+/// <summary>Pull records travel as <see cref="MessageBytes"/> (batches as <see cref="BatchBytes"/>): read into uninitialized arrays, byte-exact.</summary>
 public sealed class MessageBytesTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection()
@@ -44,8 +44,8 @@ public sealed class MessageBytesTests : IDisposable
     [Fact]
     public void Deserialize_TruncatedBytes_Throws_InsteadOfHandingOutUnfilledMemory()
     {
-        var serializer = _services.GetRequiredService<Serializer<AppendRequest>>();
-        var bytes = serializer.SerializeToArray(new AppendRequest(RandomBytes(4_096), 1));
+        var serializer = _services.GetRequiredService<Serializer<PullResponse>>();
+        var bytes = serializer.SerializeToArray(new PullResponse(PullStatus.Found, RandomBytes(4_096), 1, 1, 0, 1, 1, null));
 
         Assert.ThrowsAny<Exception>(() => serializer.Deserialize(bytes.AsSpan(0, bytes.Length / 2).ToArray()));
     }
