@@ -85,9 +85,9 @@ public sealed record ProducerOptions
     /// in its queue, and a queue stores each batch at most once. A batch sent again after a lost acknowledgement is
     /// answered with its original message ids instead of being stored twice. After an attempt whose outcome is unknown
     /// (a timeout, a lost connection) the batch is sent again, unchanged, to the same queue once; retries after that go
-    /// to other brokers as without idempotence (availability first, so a duplicate is then possible). Requires
-    /// <see cref="MaxInFlightBatchesPerQueue"/> = 1. Default true, as in Kafka since 3.0; it adds 25 to 42 bytes per
-    /// message. See <c>docs/transactions.md</c>.
+    /// to other brokers as without idempotence (availability first, so a duplicate is then possible). Allows
+    /// <see cref="MaxInFlightBatchesPerQueue"/> up to <see cref="MaxInFlightBatchesWithIdempotence"/>. Default true, as in
+    /// Kafka since 3.0; it adds 25 to 42 bytes per message. See <c>docs/transactions.md</c>.
     /// </summary>
     public bool EnableIdempotence { get; init; } = true;
 

@@ -253,10 +253,10 @@ internal sealed class QueueSender : IThreadPoolWorkItem
         _producer.OnBatchCompleted(this, batch, response);
     }
 
-    /// <summary>Writes an entry whose properties end with this producer's sequence property (no allocation once the scratch buffer has grown).</summary>
     /// <summary>
     /// Writes a message into the batch with its properties as accepted, then its unique key and, for an idempotent
-    /// producer (<paramref name="sequence"/> ≥ 0), its sequence: the producer adds these two as the batch is written.
+    /// producer (<paramref name="sequence"/> ≥ 0), its sequence: the producer adds these two as the batch is written
+    /// (no allocation once the scratch buffer has grown).
     /// </summary>
     private void WriteMessage(PooledBufferWriter buffer, PendingSend send, long sequence)
     {
