@@ -107,22 +107,12 @@ internal sealed class BatchBytesCodec : IFieldCodec<BatchBytes>
     public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, [System.Diagnostics.CodeAnalysis.AllowNull] Type expectedType, BatchBytes value)
         where TBufferWriter : IBufferWriter<byte>
     {
-        ReferenceCodec.MarkValueField(writer.Session);
-        writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(BatchBytes), WireType.LengthPrefixed);
-        writer.WriteVarUInt32((uint)value.Length);
-        writer.Write(value.Span);
+        LengthPrefixedBytes.Write(ref writer, fieldIdDelta, expectedType, typeof(BatchBytes), value.Span);
     }
 
     public BatchBytes ReadValue<TInput>(ref Reader<TInput> reader, Field field)
     {
-        ReferenceCodec.MarkValueField(reader.Session);
-        field.EnsureWireType(WireType.LengthPrefixed);
-        var length = reader.ReadVarUInt32();
-        if (length > Array.MaxLength)
-        {
-            throw new InvalidDataException($"A batch of {length} bytes announced; at most {Array.MaxLength} are allowed.");
-        }
-
+        var length = LengthPrefixedBytes.ReadLength(ref reader, field);
         if (length == 0)
         {
             return default;
@@ -130,16 +120,13 @@ internal sealed class BatchBytesCodec : IFieldCodec<BatchBytes>
 
         if (length > MaxPooledLength)
         {
-            // Every byte is overwritten by ReadBytes (it throws if the input is shorter), so zeroing would be wasted.
-            var bytes = GC.AllocateUninitializedArray<byte>((int)length);
-            reader.ReadBytes(bytes);
-            return new BatchBytes(bytes);
+            return new BatchBytes(LengthPrefixedBytes.ReadUninitialized(ref reader, length));
         }
 
-        var buffer = new BatchBuffer(ArrayPool<byte>.Shared.Rent((int)length));
+        var buffer = new BatchBuffer(ArrayPool<byte>.Shared.Rent(length));
         try
         {
-            reader.ReadBytes(buffer.Array.AsSpan(0, (int)length));
+            reader.ReadBytes(buffer.Array.AsSpan(0, length));
         }
         catch
         {
@@ -147,7 +134,7 @@ internal sealed class BatchBytesCodec : IFieldCodec<BatchBytes>
             throw;
         }
 
-        return new BatchBytes(buffer, (int)length);
+        return new BatchBytes(buffer, length);
     }
 }
 

@@ -68,13 +68,30 @@ internal sealed class MessageBytesCodec : IFieldCodec<MessageBytes>
     public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, [System.Diagnostics.CodeAnalysis.AllowNull] Type expectedType, MessageBytes value)
         where TBufferWriter : IBufferWriter<byte>
     {
-        ReferenceCodec.MarkValueField(writer.Session);
-        writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(MessageBytes), WireType.LengthPrefixed);
-        writer.WriteVarUInt32((uint)value.Length);
-        writer.Write(value.Span);
+        LengthPrefixedBytes.Write(ref writer, fieldIdDelta, expectedType, typeof(MessageBytes), value.Span);
     }
 
     public MessageBytes ReadValue<TInput>(ref Reader<TInput> reader, Field field)
+    {
+        var length = LengthPrefixedBytes.ReadLength(ref reader, field);
+        return length == 0 ? default : new MessageBytes(LengthPrefixedBytes.ReadUninitialized(ref reader, length));
+    }
+}
+
+/// <summary>The wire format shared by <see cref="MessageBytesCodec"/> and <see cref="BatchBytesCodec"/>: a length, then the bytes.</summary>
+internal static class LengthPrefixedBytes
+{
+    public static void Write<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, Type actualType, ReadOnlySpan<byte> value)
+        where TBufferWriter : IBufferWriter<byte>
+    {
+        ReferenceCodec.MarkValueField(writer.Session);
+        writer.WriteFieldHeader(fieldIdDelta, expectedType, actualType, WireType.LengthPrefixed);
+        writer.WriteVarUInt32((uint)value.Length);
+        writer.Write(value);
+    }
+
+    /// <summary>Reads the field's length; the bytes follow.</summary>
+    public static int ReadLength<TInput>(ref Reader<TInput> reader, Field field)
     {
         ReferenceCodec.MarkValueField(reader.Session);
         field.EnsureWireType(WireType.LengthPrefixed);
@@ -84,15 +101,16 @@ internal sealed class MessageBytesCodec : IFieldCodec<MessageBytes>
             throw new InvalidDataException($"Message bytes of {length} bytes announced; at most {Array.MaxLength} are allowed.");
         }
 
-        if (length == 0)
-        {
-            return default;
-        }
+        return (int)length;
+    }
 
+    /// <summary>Reads <paramref name="length"/> bytes into a new array without zeroing it first.</summary>
+    public static byte[] ReadUninitialized<TInput>(ref Reader<TInput> reader, int length)
+    {
         // Every byte is overwritten by ReadBytes (it throws if the input is shorter), so zeroing would be wasted.
-        var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+        var bytes = GC.AllocateUninitializedArray<byte>(length);
         reader.ReadBytes(bytes);
-        return new MessageBytes(bytes);
+        return bytes;
     }
 }
 
