@@ -51,12 +51,12 @@ internal static class StorageBenchmark
             string? readDirectory = null;
             foreach (var (policy, appenders, batch) in Runs())
             {
-                var disk = DiskProbe.Measure(root, settings.DiskBytes);
+                var (disk, quiet) = DiskProbe.Measure(root, settings.DiskBytes, DiskProbe.DefaultMaxWait);
                 var directory = Path.Combine(root, $"store-{results.Count}");
                 var keepForRead = !policy.IsSync && appenders == 64 && batch == 32;
                 var result = await RunAppendsAsync(directory, policy, appenders, batch, settings) with { DiskBytesPerSecond = disk };
                 results.Add(result);
-                Console.Error.WriteLine($"  done: {result.Name} (disk {disk / 1e6:F0} MB/s)");
+                Console.Error.WriteLine($"  done: {result.Name} (disk {disk / 1e6:F0} MB/s; {quiet})");
                 if (keepForRead)
                 {
                     readDirectory = directory;
@@ -67,7 +67,7 @@ internal static class StorageBenchmark
                 }
             }
 
-            var readDisk = DiskProbe.Measure(root, settings.DiskBytes);
+            var readDisk = DiskProbe.Measure(root, settings.DiskBytes, DiskProbe.DefaultMaxWait).BytesPerSecond;
             var read = await MeasureReadAsync(readDirectory!) with { DiskBytesPerSecond = readDisk };
             Console.WriteLine($"disk (write {Format(settings.DiskBytes)} in 4 MiB blocks + fdatasync, before each run): min {results.Min(r => r.DiskBytesPerSecond) / 1e6:F0} MB/s, max {results.Max(r => r.DiskBytesPerSecond) / 1e6:F0} MB/s");
             Console.WriteLine();

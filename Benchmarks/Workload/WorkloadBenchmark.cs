@@ -26,8 +26,9 @@ internal static class WorkloadBenchmark
         Directory.CreateDirectory(settings.DataRoot);
         await using var silo = settings.Gateway is null ? await BenchSilo.StartAsync(settings.DataRoot, settings.SiloArguments, settings.SiloEnvironment) : null;
         var diskDirectory = silo?.DataDirectory ?? settings.DataRoot;
-        var disk = DiskProbe.Measure(diskDirectory, settings.DiskBytes);
-        Console.Error.WriteLine($"disk: {disk / 1e6:F0} MB/s sequential write with fdatasync ({settings.DiskBytes >> 20} MiB in {diskDirectory})");
+        var measured = DiskProbe.Measure(diskDirectory, settings.DiskBytes, TimeSpan.FromSeconds(settings.DiskQuietWait));
+        var disk = measured.BytesPerSecond;
+        Console.Error.WriteLine($"disk: {disk / 1e6:F0} MB/s sequential write with fdatasync ({settings.DiskBytes >> 20} MiB in {diskDirectory}); {measured.Quiet}");
 
         await using var client = await MqClient.ConnectAsync(new MqClientOptions
         {
@@ -60,7 +61,7 @@ internal static class WorkloadBenchmark
         }
 
         PrintTable(results);
-        var file = WriteJson(settings, results, disk);
+        var file = WriteJson(settings, results, measured);
         Console.Error.WriteLine($"results: {file}");
         if (settings.Compare)
         {
@@ -85,6 +86,8 @@ internal static class WorkloadBenchmark
                 }
             }
 
+            // Our broker's data was just deleted: the peers start on a quiet disk too (see DiskProbe).
+            Console.Error.WriteLine($"compare: disk {DiskProbe.WaitUntilQuiet(settings.DataRoot, TimeSpan.FromSeconds(settings.DiskQuietWait))} before the peers");
             if (await PeerComparison.RunPeersAsync(settings.PeerbenchDirectory, settings.Peers, settings.Rate, settings.W1Repeats) is { } peers)
             {
                 Console.WriteLine(PeerComparison.Print(results, w1Runs, peers));
@@ -190,7 +193,7 @@ internal static class WorkloadBenchmark
         }
     }
 
-    private static string WriteJson(WorkloadSettings settings, List<WorkloadResult> results, double disk)
+    private static string WriteJson(WorkloadSettings settings, List<WorkloadResult> results, DiskMeasurement disk)
     {
         Directory.CreateDirectory(settings.OutputDirectory);
         var file = Path.Combine(settings.OutputDirectory, $"workload-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
@@ -198,7 +201,9 @@ internal static class WorkloadBenchmark
         {
             ["time"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
-            ["disk_bytes_per_s"] = Math.Round(disk),
+            ["disk_bytes_per_s"] = Math.Round(disk.BytesPerSecond),
+            ["disk_quiet_wait_s"] = Math.Round(disk.Quiet.WaitedSeconds, 1),
+            ["disk_quiet"] = disk.Quiet.Quiet,
             ["settings"] = settings,
             ["results"] = results.ToDictionary(r => r.Name, r => r.Fields.ToDictionary(f => f.Key, f => f.Value)),
         };

@@ -74,6 +74,9 @@ internal sealed record WorkloadSettings
 
     public long DiskBytes { get; init; } = 1L << 30;
 
+    /// <summary>Longest wait for quick disk syncs after the disk probe and before the peers (0: none); see DiskProbe.</summary>
+    public double DiskQuietWait { get; init; } = Common.DiskProbe.DefaultMaxWait.TotalSeconds;
+
     /// <summary>Also run the peer brokers (shared/peerbench) and print ratios.</summary>
     public bool Compare { get; init; }
 
@@ -111,6 +114,8 @@ internal sealed record WorkloadSettings
               --timer-control    load the same messages without a delivery time: the control for W5_ratio
           --gateway host:port --cluster-id id      use a running cluster instead of starting a silo
           --data DIR --out DIR --disk-bytes 1GiB     --silo-arg ARG (repeatable, passed to the silo)
+          --disk-quiet-wait 60   most seconds to wait, after the disk probe and before the peers, until the disk's
+                                 syncs are quick again (deleting GiBs stalls them for ~10 s on ext4 with discard); 0: no wait
           --silo-env NAME=VALUE (repeatable; NAME= removes it)   the silo's environment (else the runner's)
           --compare [--peerbench DIR] [--peers "nats rabbit-quorum redis redis-always"]
                                                      also run the peer brokers and print OrleansMq / best peer
@@ -167,6 +172,7 @@ internal sealed record WorkloadSettings
                 case "--data" when value is not null: s = s with { DataRoot = value }; break;
                 case "--out" when value is not null: s = s with { OutputDirectory = value }; break;
                 case "--disk-bytes" when value is not null: s = s with { DiskBytes = ParseSize(value) }; break;
+                case "--disk-quiet-wait" when value is not null: s = s with { DiskQuietWait = D(value) }; break;
                 case "--silo-arg" when value is not null: s.SiloArguments.Add(value); break;
                 case "--silo-env" when value is not null:
                     if (value.IndexOf('=', StringComparison.Ordinal) < 1)
@@ -203,6 +209,12 @@ internal sealed record WorkloadSettings
         if (s.TimerSize < Common.Payload.HeaderSize || s.LateTimers < 1 || s.Timers < 0)
         {
             Console.Error.WriteLine($"--timer-size must be at least {Common.Payload.HeaderSize}, --late-timers at least 1 and --timers at least 0");
+            return null;
+        }
+
+        if (s.DiskQuietWait is < 0 or > 3600)
+        {
+            Console.Error.WriteLine($"--disk-quiet-wait is {s.DiskQuietWait}; it must be between 0 (no wait) and 3600 seconds");
             return null;
         }
 
