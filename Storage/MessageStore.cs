@@ -267,6 +267,14 @@ public sealed partial class MessageStore : IAsyncDisposable
         lock (_checkpointLock)
         {
             var dispatched = _writer.DispatchedPosition;
+            // Every queue's writeback starts before the first sync: that sync then commits the file system's journal
+            // for all of them and the rest find their pages written, instead of a journal commit per file (with
+            // 1,000 queues a checkpoint took 0.6-1.2 s, each commit also delaying the log's own group-commit syncs).
+            foreach (var queue in _queues.All)
+            {
+                queue.StartWriteback();
+            }
+
             foreach (var queue in _queues.All)
             {
                 queue.Flush();

@@ -325,6 +325,15 @@ internal sealed class ConsumeQueue
         }
     }
 
+    /// <summary>Writes the entries of every file and starts their writeback without waiting (before <see cref="Flush"/>).</summary>
+    public void StartWriteback()
+    {
+        foreach (var file in Volatile.Read(ref _files))
+        {
+            file.StartWriteback();
+        }
+    }
+
     /// <summary>Writes and fdatasyncs the entries of every file, then fsyncs the directories that gained a name since the last flush.</summary>
     public void Flush()
     {

@@ -103,6 +103,28 @@ internal sealed class ConsumeQueueFile : FileResource
         return index < 0 ? -1 : FirstOffset + index;
     }
 
+    /// <summary>Writes the entries held in memory and starts their writeback without waiting. Safe beside the writer.</summary>
+    /// <exception cref="IOException">The write failed; the next flush retries.</exception>
+    public void StartWriteback()
+    {
+        if (!TryAcquire())
+        {
+            return;
+        }
+
+        try
+        {
+            if (_entries.Persist())
+            {
+                _entries.StartWriteback();
+            }
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
     /// <summary>Writes the entries held in memory and fdatasyncs them (the checkpoint). Safe beside the writer.</summary>
     /// <exception cref="IOException">The write or the sync failed; the next flush retries.</exception>
     public void Flush()

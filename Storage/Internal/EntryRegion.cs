@@ -135,6 +135,18 @@ internal sealed class EntryRegion
         return Volatile.Read(ref _unsynced) != 0;
     }
 
+    /// <summary>
+    /// Starts writeback of what <see cref="Persist"/> wrote, without waiting (<c>sync_file_range</c>), when a
+    /// <see cref="Sync"/> is due: a checkpoint starts every file's writeback before it syncs any.
+    /// </summary>
+    public void StartWriteback()
+    {
+        if (Volatile.Read(ref _unsynced) != 0)
+        {
+            NativeMethods.StartWriteback(_handle, _start, _capacity * _entrySize);
+        }
+    }
+
     /// <summary>fdatasync when something was written since the last one (the checkpoint, after <see cref="Persist"/>).</summary>
     /// <exception cref="IOException">The device reported an error; the region stays marked unsynced.</exception>
     public void Sync() => SyncFlag.SyncIfSet(ref _unsynced, _handle, NativeMethods.FlushData);

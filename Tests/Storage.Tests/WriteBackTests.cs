@@ -48,6 +48,36 @@ public sealed class WriteBackTests
     }
 
     [Fact]
+    public void EntryRegion_StartWriteback_LeavesTheSyncDue_AndTheEntriesReadBackAfterIt()
+    {
+        using var dir = new TempDirectory("writeback");
+        var path = dir.Combine("region");
+        const int count = 1_000;
+        using (var handle = OpenSized(path, count * EntrySize))
+        {
+            var region = new EntryRegion(handle, 0, EntrySize, count, 16 * 1024);
+            region.StartWriteback(); // Nothing written yet: nothing to start, no failure.
+            for (var i = 0; i < count; i++)
+            {
+                region.Write(i, Entry(i));
+            }
+
+            Assert.True(region.Persist());
+            region.StartWriteback();
+
+            // Writeback started is not durable: the checkpoint's fdatasync is still due.
+            Assert.True(region.Persist());
+            region.Sync();
+            Assert.False(region.Persist());
+        }
+
+        using var reopened = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        var back = new byte[count * EntrySize];
+        new EntryRegion(reopened, 0, EntrySize, count, 16 * 1024).Read(0, back);
+        AssertEntries(back, 0, count);
+    }
+
+    [Fact]
     public void EntryRegion_FullBlockPersisted_MemoryReleasedAndNextBlockLarger()
     {
         using var dir = new TempDirectory("writeback");
