@@ -268,18 +268,22 @@ public sealed partial class MessageStore : IAsyncDisposable
         _lock.Dispose();
     }
 
-    /// <summary>Flushes consume queues (and the index when due), then records what is durable and dispatched.</summary>
-    private void WriteCheckpoint(bool clean, bool flushIndex = false)
+    /// <summary>
+    /// Flushes consume queues (and the index when due), then records what is durable and dispatched. With
+    /// <paramref name="paced"/> (the checkpoint thread only: it sleeps between chunks) their write-back is paced.
+    /// </summary>
+    private void WriteCheckpoint(bool clean, bool flushIndex = false, bool paced = false)
     {
         lock (_checkpointLock)
         {
             var dispatched = _writer.DispatchedPosition;
-            // Every queue's writeback starts before the first sync: that sync then commits the file system's journal
-            // for all of them and the rest find their pages written, instead of a journal commit per file (with
-            // 1,000 queues a checkpoint took 0.6-1.2 s, each commit also delaying the log's own group-commit syncs).
+            // Every queue is written back before the first sync: that sync then commits the file system's journal for
+            // all of them and the rest find their pages written, instead of a journal commit per file (with 1,000
+            // queues a checkpoint took 0.6-1.2 s, each commit also delaying the log's own group-commit syncs). On the
+            // checkpoint thread the write-back is paced, so tens of MiB do not queue ahead of the log's syncs.
             foreach (var queue in _queues.All)
             {
-                queue.StartWriteback();
+                queue.WriteBack(paced);
             }
 
             foreach (var queue in _queues.All)
@@ -296,7 +300,7 @@ public sealed partial class MessageStore : IAsyncDisposable
                 if (clean || flushIndex || _indexFlushedAt == 0 || _time.GetElapsedTime(_indexFlushedAt) >= _options.IndexFlushInterval
                     || dispatched - _indexCovered >= _options.IndexFlushBytes)
                 {
-                    _index.Flush();
+                    _index.Flush(paced);
                     _indexCovered = dispatched;
                     _indexFlushedAt = _time.GetTimestamp();
                 }
@@ -367,7 +371,7 @@ public sealed partial class MessageStore : IAsyncDisposable
             _checkpointWake.WaitOne();
             if (Interlocked.Exchange(ref _checkpointDue, 0) != 0)
             {
-                Guard(ref _checkpointRunning, "checkpoint", () => WriteCheckpoint(clean: false));
+                Guard(ref _checkpointRunning, "checkpoint", () => WriteCheckpoint(clean: false, paced: true));
             }
         }
     }

@@ -325,12 +325,12 @@ internal sealed class ConsumeQueue
         }
     }
 
-    /// <summary>Writes the entries of every file and starts their writeback without waiting (before <see cref="Flush"/>).</summary>
-    public void StartWriteback()
+    /// <summary>Writes the entries of every file and writes them back, paced or only started (before <see cref="Flush"/>).</summary>
+    public void WriteBack(bool paced)
     {
         foreach (var file in Volatile.Read(ref _files))
         {
-            file.StartWriteback();
+            file.WriteBack(paced);
         }
     }
 

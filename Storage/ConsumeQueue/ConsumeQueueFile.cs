@@ -103,9 +103,9 @@ internal sealed class ConsumeQueueFile : FileResource
         return index < 0 ? -1 : FirstOffset + index;
     }
 
-    /// <summary>Writes the entries held in memory and starts their writeback without waiting. Safe beside the writer.</summary>
+    /// <summary>Writes the entries held in memory and writes them back (<see cref="EntryRegion.WriteBack"/>). Safe beside the writer.</summary>
     /// <exception cref="IOException">The write failed; the next flush retries.</exception>
-    public void StartWriteback()
+    public void WriteBack(bool paced)
     {
         if (!TryAcquire())
         {
@@ -116,7 +116,7 @@ internal sealed class ConsumeQueueFile : FileResource
         {
             if (_entries.Persist())
             {
-                _entries.StartWriteback();
+                _entries.WriteBack(paced);
             }
         }
         finally

@@ -217,7 +217,8 @@ internal sealed unsafe class IndexFile : FileResource
     /// Safe beside the writer.
     /// </summary>
     /// <exception cref="IOException">A write or the sync failed; the next flush writes everything again.</exception>
-    public void Flush()
+    /// <param name="paced">Write the slots and entries back chunk by chunk before the sync (the checkpoint thread; see <see cref="NativeMethods.WriteBackPaced"/>).</param>
+    public void Flush(bool paced = false)
     {
         if (!TryAcquire())
         {
@@ -234,6 +235,10 @@ internal sealed unsafe class IndexFile : FileResource
                 if (slots is not null)
                 {
                     WriteSlots(slots, count);
+                    if (paced)
+                    {
+                        NativeMethods.WriteBackPaced(_handle, 0, SlotPosition(SlotCount));
+                    }
                 }
 
                 _entries.Persist();
@@ -250,6 +255,7 @@ internal sealed unsafe class IndexFile : FileResource
                 _entries.Persist();
             }
 
+            _entries.WriteBack(paced);
             _entries.Sync();
         }
         catch

@@ -119,11 +119,12 @@ internal sealed class KeyIndex
     }
 
     /// <summary>Makes every file's entries durable, then the directory's new names (the checkpoint).</summary>
-    public void Flush()
+    /// <param name="paced">Write each file back chunk by chunk before its sync (the checkpoint thread).</param>
+    public void Flush(bool paced = false)
     {
         foreach (var file in Volatile.Read(ref _files))
         {
-            file.Flush();
+            file.Flush(paced);
         }
 
         SyncFlag.SyncIfSet(ref _namesUnsynced, _directory, NativeMethods.FlushDirectory);

@@ -34,6 +34,8 @@ internal sealed class EntryRegion
     private Block? _block;
     private int _nextBlockEntries;
     private int _unsynced;
+    private long _dirtyFrom = long.MaxValue; // File range written since the last write-back (under _lock).
+    private long _dirtyTo;
 
     /// <param name="handle">The file, open for reading and writing; owned by the caller.</param>
     /// <param name="start">File position of entry 0.</param>
@@ -136,14 +138,30 @@ internal sealed class EntryRegion
     }
 
     /// <summary>
-    /// Starts writeback of what <see cref="Persist"/> wrote, without waiting (<c>sync_file_range</c>), when a
-    /// <see cref="Sync"/> is due: a checkpoint starts every file's writeback before it syncs any.
+    /// Writes back what was written to the file since the last call (after <see cref="Persist"/>), before the
+    /// <see cref="Sync"/> that makes it durable: <paramref name="paced"/>, chunk by chunk with pauses (the checkpoint
+    /// thread, <see cref="NativeMethods.WriteBackPaced"/>), else only started (<c>sync_file_range</c>, no wait). A
+    /// checkpoint writes every file back before it syncs any.
     /// </summary>
-    public void StartWriteback()
+    public void WriteBack(bool paced)
     {
-        if (Volatile.Read(ref _unsynced) != 0)
+        long from, to;
+        lock (_lock)
         {
-            NativeMethods.StartWriteback(_handle, _start, _capacity * _entrySize);
+            (from, to) = (_dirtyFrom, _dirtyTo);
+            (_dirtyFrom, _dirtyTo) = (long.MaxValue, 0);
+        }
+
+        if (from < to)
+        {
+            if (paced)
+            {
+                NativeMethods.WriteBackPaced(_handle, from, to - from);
+            }
+            else
+            {
+                NativeMethods.StartWriteback(_handle, from, to - from);
+            }
         }
     }
 
@@ -175,7 +193,7 @@ internal sealed class EntryRegion
             var from = _start + (index * _entrySize);
             if (NativeMethods.ZeroRange(_handle, from, _start + (_capacity * _entrySize) - from))
             {
-                Volatile.Write(ref _unsynced, 1);
+                MarkDirty(from, from);
             }
         }
     }
@@ -226,7 +244,7 @@ internal sealed class EntryRegion
             if (block is not null && index < block.First)
             {
                 RandomAccess.Write(_handle, entry, _start + (index * _entrySize));
-                Volatile.Write(ref _unsynced, 1);
+                MarkDirty(_start + (index * _entrySize), _start + ((index + 1) * _entrySize));
                 return;
             }
 
@@ -254,8 +272,17 @@ internal sealed class EntryRegion
         }
 
         var from = block.Persisted * _entrySize;
-        RandomAccess.Write(_handle, block.Bytes.AsSpan(from, (count * _entrySize) - from), _start + (block.First * _entrySize) + from);
+        var position = _start + (block.First * _entrySize) + from;
+        RandomAccess.Write(_handle, block.Bytes.AsSpan(from, (count * _entrySize) - from), position);
         block.Persisted = count;
+        MarkDirty(position, position + (count * _entrySize) - from);
+    }
+
+    /// <summary>Under <see cref="_lock"/>: the range needs a write-back and the region a sync.</summary>
+    private void MarkDirty(long from, long to)
+    {
+        _dirtyFrom = Math.Min(_dirtyFrom, from);
+        _dirtyTo = Math.Max(_dirtyTo, to);
         Volatile.Write(ref _unsynced, 1);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -13,7 +14,12 @@ internal static partial class NativeMethods
 {
     private const int ORdOnly = 0;
     private const int PosixFadvDontNeed = 4;
+    private const uint SyncFileRangeWaitBefore = 1;
     private const uint SyncFileRangeWrite = 2;
+    private const uint SyncFileRangeWaitAfter = 4;
+
+    /// <summary>Bytes a paced write-back hands the disk at once (~3 ms of this machine's disk).</summary>
+    private const long PacedChunk = 1L << 20;
     private const int FallocKeepSize = 1;
     private const int FallocPunchHole = 2;
     private const int SeekData = 3;
@@ -98,6 +104,38 @@ internal static partial class NativeMethods
 
         using var descriptor = new Descriptor(handle);
         _ = sync_file_range(descriptor.Fd, offset, length, SyncFileRangeWrite);
+    }
+
+    /// <summary>
+    /// Writes a range back 1 MiB at a time, waiting for each chunk (<c>sync_file_range</c> with both waits) and then
+    /// pausing as long as the chunk took, so a checkpoint's tens of MiB reach the disk between the log's group-commit
+    /// syncs instead of queueing ahead of them (one fdatasync of 50 MiB of queue entries stalled the log's syncs for
+    /// 30-55 ms). Best effort, a no-op off Linux: durability comes from the fdatasync that follows. Blocks; for the
+    /// checkpoint thread only.
+    /// </summary>
+    public static void WriteBackPaced(SafeFileHandle handle, long offset, long length)
+    {
+        if (!UseLibc)
+        {
+            return;
+        }
+
+        using var descriptor = new Descriptor(handle);
+        var end = offset + length;
+        for (var at = offset & ~4095L; at < end; at += PacedChunk)
+        {
+            var started = Stopwatch.GetTimestamp();
+            if (sync_file_range(descriptor.Fd, at, Math.Min(PacedChunk, end - at), SyncFileRangeWaitBefore | SyncFileRangeWrite | SyncFileRangeWaitAfter) != 0)
+            {
+                return;
+            }
+
+            var took = Stopwatch.GetElapsedTime(started);
+            if (took >= TimeSpan.FromMilliseconds(0.5))
+            {
+                Thread.Sleep(took);
+            }
+        }
     }
 
     /// <summary>

@@ -47,8 +47,10 @@ public sealed class WriteBackTests
         Assert.Equal(16 + (count * EntrySize), RandomAccess.GetLength(reopened));
     }
 
-    [Fact]
-    public void EntryRegion_StartWriteback_LeavesTheSyncDue_AndTheEntriesReadBackAfterIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EntryRegion_WriteBack_LeavesTheSyncDue_AndTheEntriesReadBackAfterIt(bool paced)
     {
         using var dir = new TempDirectory("writeback");
         var path = dir.Combine("region");
@@ -56,16 +58,16 @@ public sealed class WriteBackTests
         using (var handle = OpenSized(path, count * EntrySize))
         {
             var region = new EntryRegion(handle, 0, EntrySize, count, 16 * 1024);
-            region.StartWriteback(); // Nothing written yet: nothing to start, no failure.
+            region.WriteBack(paced); // Nothing written yet: nothing to write back, no failure.
             for (var i = 0; i < count; i++)
             {
                 region.Write(i, Entry(i));
             }
 
             Assert.True(region.Persist());
-            region.StartWriteback();
+            region.WriteBack(paced);
 
-            // Writeback started is not durable: the checkpoint's fdatasync is still due.
+            // Written back is not durable: the checkpoint's fdatasync is still due.
             Assert.True(region.Persist());
             region.Sync();
             Assert.False(region.Persist());
