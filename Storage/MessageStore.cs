@@ -57,7 +57,6 @@ public sealed partial class MessageStore : IAsyncDisposable
     private readonly Lock _checkpointLock = new();
     private readonly List<ITimer> _timers = [];
     private int _retentionRunning;
-    private int _checkpointRunning;
     private int _checkpointDue;
     private readonly AutoResetEvent _checkpointWake = new(false);
     private Thread? _checkpointThread;
@@ -363,15 +362,23 @@ public sealed partial class MessageStore : IAsyncDisposable
         _checkpointWake.Set();
     }
 
-    /// <summary>The checkpoint thread: writes each due checkpoint until the store closes.</summary>
+    /// <summary>The checkpoint thread: writes each due checkpoint, one at a time, until the store closes.</summary>
     private void RunCheckpoints()
     {
         while (!_closed)
         {
             _checkpointWake.WaitOne();
-            if (Interlocked.Exchange(ref _checkpointDue, 0) != 0)
+            if (Interlocked.Exchange(ref _checkpointDue, 0) != 0 && !_closed)
             {
-                Guard(ref _checkpointRunning, "checkpoint", () => WriteCheckpoint(clean: false, paced: true));
+                try
+                {
+                    WriteCheckpoint(clean: false, paced: true);
+                }
+                catch (Exception ex)
+                {
+                    // The next tick tries again; the thread must outlive a failed checkpoint.
+                    _logger.MaintenanceFailed(ex, "checkpoint");
+                }
             }
         }
     }
@@ -389,7 +396,7 @@ public sealed partial class MessageStore : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // Maintenance must never take the process down; the next tick tries again.
+            // Timer callbacks must never take the process down; the next tick tries again.
             _logger.MaintenanceFailed(ex, task);
         }
         finally

@@ -17,7 +17,7 @@ namespace OrleansMq.Benchmarks.Common;
 internal static class DiskProbe
 {
     /// <summary>A sync slower than this counts as a stall (an idle disk here: p99.9 under 5 ms, a stall 30 ms and up).</summary>
-    private static readonly TimeSpan StallThreshold = TimeSpan.FromMilliseconds(15);
+    public static readonly TimeSpan StallThreshold = TimeSpan.FromMilliseconds(15);
 
     /// <summary>How long syncs must stay quick: two periods of the stalls described above.</summary>
     private static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(4.5);
@@ -128,6 +128,6 @@ internal readonly record struct DiskMeasurement(double BytesPerSecond, DiskQuiet
 internal readonly record struct DiskQuiet(double WaitedSeconds, bool Quiet, long Stalls, double SlowestMs, bool Skipped)
 {
     public override string ToString() => Skipped ? "not waited for the disk to be quiet"
-        : Quiet ? $"quiet after {WaitedSeconds:F1} s ({Stalls} syncs over 15 ms meanwhile, slowest {SlowestMs:F0} ms)"
-        : $"NOT quiet after {WaitedSeconds:F0} s ({Stalls} syncs over 15 ms, slowest {SlowestMs:F0} ms): measuring anyway";
+        : Quiet ? $"quiet after {WaitedSeconds:F1} s ({Stalls} syncs over {DiskProbe.StallThreshold.TotalMilliseconds:F0} ms meanwhile, slowest {SlowestMs:F0} ms)"
+        : $"NOT quiet after {WaitedSeconds:F0} s ({Stalls} syncs over {DiskProbe.StallThreshold.TotalMilliseconds:F0} ms, slowest {SlowestMs:F0} ms): measuring anyway";
 }

@@ -193,7 +193,7 @@ internal sealed class EntryRegion
             var from = _start + (index * _entrySize);
             if (NativeMethods.ZeroRange(_handle, from, _start + (_capacity * _entrySize) - from))
             {
-                MarkDirty(from, from);
+                Volatile.Write(ref _unsynced, 1); // A punched hole needs a sync, not a write-back.
             }
         }
     }
