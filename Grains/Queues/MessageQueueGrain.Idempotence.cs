@@ -36,7 +36,16 @@ internal sealed partial class MessageQueueGrain
                 if (state.FindDuplicate(request.BaseSequence, request.Count, store.StoreId) is { } original)
                 {
                     LogDuplicate(_key.Topic, _key.QueueId, request.ProducerId, request.BaseSequence, last);
-                    return await original;
+                    if (original.Result is { } result)
+                    {
+                        return await result;
+                    }
+
+                    var first = original.FirstQueueOffset;
+                    if (await Task.Run(() => ProducerStateTable.ReadStored(store, _key.Topic, _key.QueueId, request.ProducerId, request.BaseSequence, request.Count, first)) is { } messages)
+                    {
+                        return new AppendResponse(SendStatus.Ok, store.StoreId, messages);
+                    }
                 }
 
                 return Refuse(SendStatus.DuplicateSequence, store.StoreId,
@@ -54,7 +63,9 @@ internal sealed partial class MessageQueueGrain
         // due now before it yields): the producer's next batch is accepted behind it.
         var append = AppendCoreAsync(store, request, cancellationToken);
         state.Accept(request.BaseSequence, request.Count, append);
-        return await append;
+        var response = await append;
+        state.Stored(append, response);
+        return response;
     }
 
     /// <summary>

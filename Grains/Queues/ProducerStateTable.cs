@@ -11,7 +11,7 @@ namespace OrleansMq.Grains.Queues;
 /// </summary>
 /// <remarks>
 /// Owned by one queue grain activation and used only on its scheduler (not thread-safe). Memory: per producer a few
-/// fields plus references to its last <see cref="RememberedBatches"/> responses; at most
+/// fields plus its last <see cref="RememberedBatches"/> batches (four numbers each once stored); at most
 /// <c>IdempotenceOptions.MaxProducersPerQueue</c> producers, the least recently seen forgotten first.
 /// </remarks>
 internal sealed class ProducerStateTable(int maxProducers)
@@ -112,6 +112,49 @@ internal sealed class ProducerStateTable(int maxProducers)
         return result;
     }
 
+    /// <summary>
+    /// The results of a batch stored in a queue from <paramref name="firstQueueOffset"/> on, read back from the store:
+    /// each message must carry the producer's id and the next sequence from <paramref name="baseSequence"/>. Null when
+    /// they are gone (retention) or are not that batch's.
+    /// </summary>
+    /// <remarks>Reads the store directly (blocking file reads); call it off the grain scheduler.</remarks>
+    public static AppendedMessage[]? ReadStored(MessageStore store, string topic, int queueId, long producerId, long baseSequence, int count, long firstQueueOffset)
+    {
+        var messages = new AppendedMessage[count];
+        var found = 0;
+        while (found < count)
+        {
+            var read = store.Read(topic, queueId, firstQueueOffset + found, count - found, 16 * 1024 * 1024);
+            if (read.Status != ReadStatus.Found)
+            {
+                return null;
+            }
+
+            var span = read.Records.Span;
+            var position = 0;
+            while (found < count && position < span.Length && StoredRecord.TryParse(span[position..], out var record))
+            {
+                position += record.TotalSize;
+                if (record.QueueOffset != firstQueueOffset + found
+                    || !SequenceProperty.TryRead(record.Properties, out var id, out var sequence)
+                    || id != producerId
+                    || sequence != baseSequence + found)
+                {
+                    return null;
+                }
+
+                messages[found++] = new AppendedMessage(SendStatus.Ok, record.LogOffset, record.QueueOffset);
+            }
+
+            if (position == 0)
+            {
+                return null; // Nothing parsed: never loop on the same offset.
+            }
+        }
+
+        return messages;
+    }
+
     private void Evict()
     {
         var oldest = long.MaxValue;
@@ -151,10 +194,22 @@ internal enum SequenceDecision
     Gap,
 }
 
+/// <summary>
+/// What a producer's state remembers of an accepted batch for a duplicate: its result while it is being stored (or
+/// when it was not a plain success), else only where its first message went in the queue, from which the grain reads
+/// the message ids back (<see cref="ProducerStateTable.ReadStored"/>).
+/// </summary>
+/// <param name="Result">The batch's result; null when only <paramref name="FirstQueueOffset"/> is kept.</param>
+/// <param name="FirstQueueOffset">Queue offset of the batch's first message when <paramref name="Result"/> is null.</param>
+internal readonly record struct RememberedBatch(Task<AppendResponse>? Result, long FirstQueueOffset);
+
 /// <summary>One producer's state in one queue.</summary>
 internal sealed class ProducerState
 {
-    private readonly (long BaseSequence, int Count, Task<AppendResponse>? Result)[] _batches = new (long, int, Task<AppendResponse>?)[ProducerStateTable.RememberedBatches];
+    // A stored batch keeps four numbers, not its result (an array of per-message results): with 1,000 queues each
+    // result lived for seconds, long enough to survive gen0 collections, and the broker promoted 15-25 MB per gen0
+    // collection (10-20 ms pauses) instead of a few hundred KB (W4, docs/benchmarks.md).
+    private readonly Slot[] _batches = new Slot[ProducerStateTable.RememberedBatches];
     private int _next;
     private TaskCompletionSource? _advanced;
 
@@ -217,16 +272,17 @@ internal sealed class ProducerState
     }
 
     /// <summary>
-    /// The result of an already accepted batch (still pending when it is being stored; a failure when it was accepted
-    /// and then not stored, so that its messages are sent again with new sequences), or null when no longer known.
+    /// What is remembered of an already accepted batch: its result (still pending when it is being stored; a failure
+    /// when it was accepted and then not stored, so that its messages are sent again with new sequences), or where it
+    /// was stored; null when no longer known.
     /// </summary>
-    public Task<AppendResponse>? FindDuplicate(long baseSequence, int count, long storeId)
+    public RememberedBatch? FindDuplicate(long baseSequence, int count, long storeId)
     {
         foreach (var batch in _batches)
         {
-            if (batch.Result is not null && batch.BaseSequence == baseSequence && batch.Count == count)
+            if (batch.Count == count && batch.BaseSequence == baseSequence && (batch.Result is not null || batch.FirstQueueOffset >= 0))
             {
-                return batch.Result;
+                return new RememberedBatch(batch.Result, batch.FirstQueueOffset);
             }
         }
 
@@ -246,14 +302,14 @@ internal sealed class ProducerState
             messages[i] = new AppendedMessage(SendStatus.Ok, stored.LogOffset, stored.QueueOffset);
         }
 
-        return Task.FromResult(new AppendResponse(SendStatus.Ok, storeId, messages));
+        return new RememberedBatch(Task.FromResult(new AppendResponse(SendStatus.Ok, storeId, messages)), -1);
     }
 
     /// <summary>Remembers a batch queued to the store; <paramref name="result"/> completes when it is stored (or failed).</summary>
     public void Accept(long baseSequence, int count, Task<AppendResponse> result)
     {
         LastSequence = baseSequence + count - 1;
-        _batches[_next] = (baseSequence, count, result);
+        _batches[_next] = new Slot(baseSequence, count, result, -1);
         _next = (_next + 1) % _batches.Length;
         Recovered = null;
         if (_advanced is { } advanced)
@@ -262,6 +318,40 @@ internal sealed class ProducerState
             advanced.SetResult();
         }
     }
+
+    /// <summary>
+    /// After <paramref name="result"/> completed with <paramref name="response"/>: when every message was stored, one
+    /// after another in the queue, only the first one's queue offset is kept; any other outcome keeps the result.
+    /// </summary>
+    public void Stored(Task<AppendResponse> result, AppendResponse response)
+    {
+        var messages = response.Messages;
+        if (response.Status != SendStatus.Ok || messages.Length == 0 || messages[0].QueueOffset < 0)
+        {
+            return;
+        }
+
+        var first = messages[0].QueueOffset;
+        for (var i = 0; i < messages.Length; i++)
+        {
+            if (messages[i].Status != SendStatus.Ok || messages[i].QueueOffset != first + i)
+            {
+                return;
+            }
+        }
+
+        for (var i = 0; i < _batches.Length; i++)
+        {
+            ref var batch = ref _batches[i];
+            if (ReferenceEquals(batch.Result, result))
+            {
+                batch = new Slot(batch.BaseSequence, batch.Count, null, first);
+                return;
+            }
+        }
+    }
+
+    private readonly record struct Slot(long BaseSequence, int Count, Task<AppendResponse>? Result, long FirstQueueOffset);
 }
 
 /// <summary>A producer's sequences found in a queue's newest records.</summary>
