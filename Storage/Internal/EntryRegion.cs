@@ -25,6 +25,9 @@ internal sealed class EntryRegion
 
     private const int ZeroChunk = 64 * 1024;
 
+    /// <summary>A region whose last block took longer than this to fill gets its next block on the pinned heap.</summary>
+    private const int LongLivedBlockMilliseconds = 500;
+
     private readonly Lock _lock = new();
     private readonly SafeFileHandle _handle;
     private readonly long _start;
@@ -254,7 +257,12 @@ internal sealed class EntryRegion
                 _nextBlockEntries = block.Count == block.Capacity ? Math.Min(_maxBlockEntries, block.Capacity * 2) : block.Capacity;
             }
 
-            var next = new Block(index, (int)Math.Min(_nextBlockEntries, _capacity - index), _entrySize);
+            // A block that will take seconds to fill (a queue with a few messages a second, e.g. one of 1,000) outlives
+            // gen0 and gen1 collections, which would copy it each time: it goes to the pinned heap, which collections
+            // never copy. A busy queue's block, filled in milliseconds, dies young in gen0 at no cost.
+            var now = Environment.TickCount64;
+            var longLived = block is null || now - block.Created > LongLivedBlockMilliseconds;
+            var next = new Block(index, (int)Math.Min(_nextBlockEntries, _capacity - index), _entrySize, longLived, now);
             entry.CopyTo(next.Bytes);
             next.Count = 1;
 
@@ -305,11 +313,14 @@ internal sealed class EntryRegion
 
     private void ReadFile(long index, Span<byte> destination) => ReadAt(_handle, destination, _start + (index * _entrySize));
 
-    private sealed class Block(long first, int capacity, int entrySize)
+    private sealed class Block(long first, int capacity, int entrySize, bool pinned, long created)
     {
         public readonly long First = first;
         public readonly int Capacity = capacity;
-        public readonly byte[] Bytes = new byte[capacity * entrySize];
+        public readonly byte[] Bytes = GC.AllocateArray<byte>(capacity * entrySize, pinned);
+
+        /// <summary><see cref="Environment.TickCount64"/> when the block was made.</summary>
+        public readonly long Created = created;
 
         /// <summary>Entries written; the writer publishes each with a volatile write after its bytes.</summary>
         public int Count;
