@@ -115,41 +115,48 @@ internal sealed class ProducerStateTable(int maxProducers)
     /// <summary>
     /// The results of a batch stored in a queue from <paramref name="firstQueueOffset"/> on, read back from the store:
     /// each message must carry the producer's id and the next sequence from <paramref name="baseSequence"/>. Null when
-    /// they are gone (retention) or are not that batch's.
+    /// they are gone (retention), are not that batch's or cannot be read.
     /// </summary>
     /// <remarks>Reads the store directly (blocking file reads); call it off the grain scheduler.</remarks>
     public static AppendedMessage[]? ReadStored(MessageStore store, string topic, int queueId, long producerId, long baseSequence, int count, long firstQueueOffset)
     {
         var messages = new AppendedMessage[count];
         var found = 0;
-        while (found < count)
+        try
         {
-            var read = store.Read(topic, queueId, firstQueueOffset + found, count - found, 16 * 1024 * 1024);
-            if (read.Status != ReadStatus.Found)
+            while (found < count)
             {
-                return null;
-            }
-
-            var span = read.Records.Span;
-            var position = 0;
-            while (found < count && position < span.Length && StoredRecord.TryParse(span[position..], out var record))
-            {
-                position += record.TotalSize;
-                if (record.QueueOffset != firstQueueOffset + found
-                    || !SequenceProperty.TryRead(record.Properties, out var id, out var sequence)
-                    || id != producerId
-                    || sequence != baseSequence + found)
+                var read = store.Read(topic, queueId, firstQueueOffset + found, count - found, 16 * 1024 * 1024);
+                if (read.Status != ReadStatus.Found)
                 {
                     return null;
                 }
 
-                messages[found++] = new AppendedMessage(SendStatus.Ok, record.LogOffset, record.QueueOffset);
-            }
+                var span = read.Records.Span;
+                var position = 0;
+                while (found < count && position < span.Length && StoredRecord.TryParse(span[position..], out var record))
+                {
+                    position += record.TotalSize;
+                    if (record.QueueOffset != firstQueueOffset + found
+                        || !SequenceProperty.TryRead(record.Properties, out var id, out var sequence)
+                        || id != producerId
+                        || sequence != baseSequence + found)
+                    {
+                        return null;
+                    }
 
-            if (position == 0)
-            {
-                return null; // Nothing parsed: never loop on the same offset.
+                    messages[found++] = new AppendedMessage(SendStatus.Ok, record.LogOffset, record.QueueOffset);
+                }
+
+                if (position == 0)
+                {
+                    return null; // Nothing parsed: never loop on the same offset.
+                }
             }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ObjectDisposedException)
+        {
+            return null; // The batch is stored all the same: the duplicate is answered as one whose ids are unknown.
         }
 
         return messages;
