@@ -285,11 +285,21 @@ public sealed partial class MessageStore : IAsyncDisposable
                 queue.WriteBack(paced);
             }
 
-            foreach (var queue in _queues.All)
+            var parents = new ParentDirectorySync();
+            try
             {
-                queue.Flush();
+                foreach (var queue in _queues.All)
+                {
+                    queue.Flush(parents);
+                }
+            }
+            catch
+            {
+                parents.Restore();
+                throw;
             }
 
+            parents.Sync();
             var covered = dispatched;
             if (_index is not null)
             {

@@ -24,6 +24,7 @@ internal static partial class NativeMethods
     private const int FallocPunchHole = 2;
     private const int SeekData = 3;
     private const int Enxio = 6;
+    private const int Enoent = 2;
 
     private static readonly bool UseLibc = OperatingSystem.IsLinux();
 
@@ -46,6 +47,8 @@ internal static partial class NativeMethods
     }
 
     /// <summary>Makes the names in <paramref name="directory"/> durable (best effort off Linux).</summary>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="IOException">It could not be opened or synced.</exception>
     public static void FlushDirectory(string directory)
     {
         if (!UseLibc)
@@ -57,7 +60,8 @@ internal static partial class NativeMethods
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"open('{directory}') for fsync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            var message = $"open('{directory}') for fsync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+            throw errno == Enoent ? new DirectoryNotFoundException(message) : new IOException(message, errno);
         }
 
         try
