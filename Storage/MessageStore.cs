@@ -285,21 +285,11 @@ public sealed partial class MessageStore : IAsyncDisposable
                 queue.WriteBack(paced);
             }
 
-            var parents = new ParentDirectorySync();
-            try
+            foreach (var queue in _queues.All)
             {
-                foreach (var queue in _queues.All)
-                {
-                    queue.Flush(parents);
-                }
-            }
-            catch
-            {
-                parents.Restore();
-                throw;
+                queue.Flush();
             }
 
-            parents.Sync();
             var covered = dispatched;
             if (_index is not null)
             {

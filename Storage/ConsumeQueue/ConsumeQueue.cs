@@ -334,12 +334,8 @@ internal sealed class ConsumeQueue
         }
     }
 
-    /// <summary>
-    /// Writes and fdatasyncs the entries of every file, then fsyncs the directories that gained a name since the last
-    /// flush; with <paramref name="parents"/> the topic's directory and the root are left to it (synced once for all
-    /// queues, after them).
-    /// </summary>
-    public void Flush(ParentDirectorySync? parents = null)
+    /// <summary>Writes and fdatasyncs the entries of every file, then fsyncs the directories that gained a name since the last flush.</summary>
+    public void Flush()
     {
         foreach (var file in Volatile.Read(ref _files))
         {
@@ -354,27 +350,12 @@ internal sealed class ConsumeQueue
 
         if (Interlocked.Exchange(ref _directoryUnsynced, 0) != 0)
         {
-            if (parents is not null)
-            {
-                parents.Add(_topicDirectory, () => Volatile.Write(ref _directoryUnsynced, 1));
-                return;
-            }
-
-            try
-            {
-                FlushDirectoryIfPresent(_topicDirectory);
-                FlushDirectoryIfPresent(Path.GetDirectoryName(_topicDirectory)!);
-            }
-            catch
-            {
-                Volatile.Write(ref _directoryUnsynced, 1);
-                throw;
-            }
+            FlushDirectoryIfPresent(_topicDirectory);
+            FlushDirectoryIfPresent(Path.GetDirectoryName(_topicDirectory)!);
         }
     }
 
-    /// <summary>fsyncs <paramref name="directory"/> unless it is gone (its topic was deleted).</summary>
-    internal static void FlushDirectoryIfPresent(string directory)
+    private static void FlushDirectoryIfPresent(string directory)
     {
         try
         {
