@@ -129,6 +129,8 @@ public sealed class ProducerStateTableTests
         Assert.Null(ProducerStateTable.ReadStored(store, "t", 0, 42, 1, 3, 0)); // other sequences
         Assert.Null(ProducerStateTable.ReadStored(store, "t", 0, 43, 0, 3, 3)); // only two of them in the queue
         Assert.Null(ProducerStateTable.ReadStored(store, "t", 1, 42, 0, 3, 0)); // another queue
+        await store.DisposeAsync();
+        Assert.Null(ProducerStateTable.ReadStored(store, "t", 0, 42, 0, 3, 0)); // the store closed meanwhile: ids unknown, nothing thrown
     }
 
     [Fact]
