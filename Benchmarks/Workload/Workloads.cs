@@ -197,9 +197,11 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         await consumer.StartAsync();
         await WaitAsync(() => consumer.AssignedQueues.Count(q => q.Topic == topic) == 16, TimeSpan.FromSeconds(30), "the W2 consumer to hold the topic's 16 queues");
 
-        // The SDK's defaults, but for the two pipelining options (which default to the SDK's too).
+        // The SDK's defaults, but for the queue selection and pipelining options (which default to the SDK's too).
         await using var producer = client.CreateProducer(new ProducerOptions
         {
+            QueueSelection = settings.QueueSelection,
+            StickyQueueBytes = settings.StickyQueueBytes,
             MaxInFlightBatchesPerQueue = settings.BatchesInFlight,
             EnableIdempotence = settings.Idempotence,
         });

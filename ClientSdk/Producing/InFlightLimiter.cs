@@ -15,6 +15,9 @@ internal sealed class InFlightLimiter(int maxMessages, long maxBytes)
 
     public int InFlightMessages => Volatile.Read(ref _messages);
 
+    /// <summary>Bytes accepted and not yet acknowledged (read without the lock: a hint).</summary>
+    public long InFlightBytes => Volatile.Read(ref _bytes);
+
     public ValueTask AcquireAsync(long bytes, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;

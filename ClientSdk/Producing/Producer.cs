@@ -49,7 +49,8 @@ public sealed partial class Producer : IAsyncDisposable
         _logger = logger;
         _limiter = new InFlightLimiter(options.MaxInFlightMessages, options.MaxInFlightBytes);
         _faults = new BrokerFaultTracker(options.BrokerFaultBackoff, _time);
-        _sticky = options.QueueSelection == QueueSelection.Sticky ? new StickyQueueSelector<QueueSender>(_faults, options.StickyQueueBytes, SenderFor, static s => s.HasBatchInFlight)
+        _sticky = options.QueueSelection == QueueSelection.Sticky ? new StickyQueueSelector<QueueSender>(
+                _faults, options.StickyQueueBytes, SenderFor, static s => s.HasBatchInFlight, static s => s.IsGathering, () => _limiter.InFlightBytes)
             : null;
         ProducerId = options.EnableIdempotence ? NewProducerId() : 0;
     }

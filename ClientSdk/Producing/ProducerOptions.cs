@@ -39,7 +39,9 @@ public sealed record ProducerOptions
     /// With <see cref="QueueSelection.Sticky"/>, the most bytes (properties and bodies) sent to one queue before the next
     /// queue is chosen. Default 256 KiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
     /// With many queues each turn on a queue starts with a small batch, so longer turns cost less per message (W4,
-    /// 1,000 queues: +11% over 64 KiB in six pairs; W1, 16 queues: within noise; docs/benchmarks.md).
+    /// 1,000 queues: +11% over 64 KiB in six pairs; W1, 16 queues: within noise; docs/benchmarks.md). Also the load
+    /// below which a message goes to an idle queue rather than wait behind its queue's batch in flight: while the
+    /// producer has fewer bytes than this in flight.
     /// </summary>
     public int StickyQueueBytes { get; init; } = 256 * 1024;
 

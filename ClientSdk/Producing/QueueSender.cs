@@ -33,6 +33,7 @@ internal sealed class QueueSender : IThreadPoolWorkItem
     private int _pendingBytes;
     private int _inFlight;
     private bool _lingering;
+    private volatile bool _gathering;
 
     // Idempotence (under _issueLock, but _resync is also set when a batch completes): the next sequence in this queue,
     // and whether a batch was not fully acknowledged (its sequences may never have been accepted, so the next batch
@@ -60,6 +61,12 @@ internal sealed class QueueSender : IThreadPoolWorkItem
     /// <summary>True while a batch of this queue is being sent (read without the lock: a hint for queue selection).</summary>
     public bool HasBatchInFlight => Volatile.Read(ref _inFlight) > 0;
 
+    /// <summary>
+    /// True while a slot is taken for a batch that has not left yet (queued to the thread pool or lingering), so a message
+    /// enqueued now leaves with it rather than after an answer (a hint for queue selection).
+    /// </summary>
+    public bool IsGathering => _gathering;
+
     public void Enqueue(PendingSend send)
     {
         bool start;
@@ -73,6 +80,7 @@ internal sealed class QueueSender : IThreadPoolWorkItem
             {
                 // The slot is taken now, so messages enqueued before the batch leaves join it.
                 _inFlight++;
+                _gathering = true;
                 if (_options.Linger > TimeSpan.Zero && _pendingBytes < _options.MaxBatchBytes)
                 {
                     _lingering = linger = true;
@@ -160,6 +168,11 @@ internal sealed class QueueSender : IThreadPoolWorkItem
             lock (_gate)
             {
                 _inFlight--;
+                if (reserved)
+                {
+                    _gathering = false;
+                }
+
                 if (_pending.Count == 0 || (_lingering && !reserved) || Volatile.Read(ref _sendingAgain) > 0)
                 {
                     // Empty when another slot's loop took the messages meanwhile; a slot sending a batch again issues

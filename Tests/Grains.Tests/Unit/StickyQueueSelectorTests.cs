@@ -10,12 +10,15 @@ public sealed class StickyQueueSelectorTests
 
     /// <summary>
     /// A selector whose "sender" is the queue route itself, and whose queues all have a batch in flight unless
-    /// <paramref name="inFlight"/> says otherwise.
+    /// <paramref name="inFlight"/> says otherwise; none gathering, and the producer under load (more bytes in flight
+    /// than a turn) unless <paramref name="gathering"/> and <paramref name="producerBytes"/> say otherwise.
     /// </summary>
-    private static (StickyQueueSelector<QueueRoute> Selector, BrokerFaultTracker Faults) Create(int stickyBytes, Func<QueueRoute, bool>? inFlight = null)
+    private static (StickyQueueSelector<QueueRoute> Selector, BrokerFaultTracker Faults) Create(
+        int stickyBytes, Func<QueueRoute, bool>? inFlight = null, Func<QueueRoute, bool>? gathering = null, Func<long>? producerBytes = null)
     {
         var faults = new BrokerFaultTracker(TimeSpan.FromMinutes(1), TimeProvider.System);
-        return (new StickyQueueSelector<QueueRoute>(faults, stickyBytes, static (_, q) => q, inFlight ?? (_ => true)), faults);
+        return (new StickyQueueSelector<QueueRoute>(
+            faults, stickyBytes, static (_, q) => q, inFlight ?? (_ => true), gathering ?? (_ => false), producerBytes ?? (() => long.MaxValue)), faults);
     }
 
     [Fact]
@@ -23,7 +26,7 @@ public sealed class StickyQueueSelectorTests
     {
         var made = new List<(string Topic, QueueRoute Queue)>();
         var faults = new BrokerFaultTracker(TimeSpan.FromMinutes(1), TimeProvider.System);
-        var selector = new StickyQueueSelector<object>(faults, 3000, (t, q) => { made.Add((t, q)); return new object(); }, _ => true);
+        var selector = new StickyQueueSelector<object>(faults, 3000, (t, q) => { made.Add((t, q)); return new object(); }, _ => true, _ => false, () => long.MaxValue);
         var route = Route("t", "a", "a");
 
         var first = selector.Select(route, 1000, avoid: null);
@@ -137,5 +140,67 @@ public sealed class StickyQueueSelectorTests
         var afterMove = selector.Select(moved, 100, avoid: null);
         Assert.Equal(moved.Queues[afterMove.QueueId], afterMove);
         Assert.NotEqual(shrunk, afterMove);
+    }
+    [Fact]
+    public void Select_LightLoad_QueuesBatchHasLeft_GoesToAnIdleQueue_InsteadOfWaitingForItsAnswer()
+    {
+        var busy = new HashSet<int>();
+        var gathering = new HashSet<int>();
+        var (selector, _) = Create(stickyBytes: 256 * 1024, q => busy.Contains(q.QueueId), q => gathering.Contains(q.QueueId), () => 10 * 1024);
+        var route = Route("t", "a", "a", "a", "a");
+
+        // The first message takes a queue; its batch is gathering (not yet left), so the burst's next message joins it.
+        var first = selector.Select(route, 1024, avoid: null);
+        busy.Add(first.QueueId);
+        gathering.Add(first.QueueId);
+        Assert.Equal(first, selector.Select(route, 1024, avoid: null));
+
+        // Its batch left: the next message would wait for that batch's answer, so it goes to the next idle queue.
+        gathering.Remove(first.QueueId);
+        busy.Add((first.QueueId + 1) % 4); // the next queue is busy too: skipped
+        var second = selector.Select(route, 1024, avoid: null);
+        Assert.Equal((first.QueueId + 2) % 4, second.QueueId);
+
+        // Every queue busy: it stays where it is, and the message joins the batch behind the one in flight.
+        busy.UnionWith([0, 1, 2, 3]);
+        Assert.Equal(second, selector.Select(route, 1024, avoid: null));
+    }
+
+    [Fact]
+    public void Select_UnderLoad_StaysOnTheQueueWithABatchInFlight_SoTheNextBatchGrows()
+    {
+        long producerBytes = 256 * 1024; // as many bytes in flight as a turn: under load
+        var busy = new HashSet<int>();
+        var (selector, _) = Create(stickyBytes: 256 * 1024, q => busy.Contains(q.QueueId), _ => false, () => producerBytes);
+        var route = Route("t", "a", "a", "a", "a");
+
+        var first = selector.Select(route, 1024, avoid: null);
+        busy.Add(first.QueueId);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(first, selector.Select(route, 1024, avoid: null));
+        }
+
+        producerBytes = 8 * 1024; // light load again
+        Assert.NotEqual(first, selector.Select(route, 1024, avoid: null));
+    }
+
+    [Fact]
+    public void Select_LightLoad_IdleQueuesOnlyOnUsableBrokers()
+    {
+        var busy = new HashSet<int>();
+        var (selector, faults) = Create(stickyBytes: 256 * 1024, q => busy.Contains(q.QueueId), _ => false, () => 0);
+        var route = Route("t", "a", "b", "c", "a");
+        QueueRoute first;
+        do
+        {
+            first = selector.Select(route, 1024, avoid: null);
+        }
+        while (first.Broker != "a" || first.QueueId != 0);
+
+        busy.Add(0);
+        faults.MarkFailed("b");
+        var next = selector.Select(route, 1024, avoid: "c");
+        Assert.Equal(3, next.QueueId); // queue 1 is on a failing broker, queue 2 on the one to avoid
     }
 }
