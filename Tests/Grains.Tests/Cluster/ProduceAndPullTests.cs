@@ -135,6 +135,30 @@ public sealed class ProduceAndPullTests(ThreeBrokerCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task SendAsync_BurstUnderLightLoad_StaysOnOneQueueWhileItsBatchGathers()
+    {
+        var topic = TestTopics.Unique("gather");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 4);
+        await using var producer = fixture.Client.CreateProducer();
+        await producer.SendAsync(new Message(topic, "route")); // Cached route: the bursts below are dispatched in call order.
+
+        // Twenty small sends in one go (far fewer bytes in flight than a sticky turn: light load). A message goes to an
+        // idle queue only once its queue's batch has left; until the thread-pool item sends it, the batch is gathering
+        // and the burst joins it. Were the gathering batch taken for one in flight, every message of the burst would go
+        // to another idle queue. An idle worker may take the item early and split a burst, so one whole burst of ten suffices.
+        var queuesPerBurst = new List<int>();
+        for (var round = 0; round < 10; round++)
+        {
+            var sends = await Task.Run(() => Enumerable.Range(0, 20).Select(i => producer.SendAsync(new Message(topic, $"r{round}-{i}"))).ToArray(), TestContext.Current.CancellationToken);
+            var results = await Wait.ForAsync(Task.WhenAll(sends), $"burst {round} of 20 sends to {topic}", TimeSpan.FromSeconds(30));
+            Assert.All(results, r => Assert.Equal(SendStatus.Ok, r.Status));
+            queuesPerBurst.Add(results.Select(r => r.Queue.QueueId).Distinct().Count());
+        }
+
+        Assert.True(queuesPerBurst.Contains(1), $"no burst stayed on one queue; queues per burst: {string.Join(",", queuesPerBurst)}");
+    }
+
+    [Fact]
     public async Task SendAsync_AwaitedSendsOfOneBatch_ResumeOneAfterAnotherFromOneItem()
     {
         var topic = TestTopics.Unique("resume");
