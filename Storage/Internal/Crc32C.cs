@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace OrleansMq.Storage.Internal;
 
@@ -19,6 +20,11 @@ internal static class Crc32C
     public static uint Compute(ReadOnlySpan<byte> data) => ~Append(Seed, data);
 
     /// <summary>Feeds <paramref name="data"/> into a running state; finish with <c>~state</c>.</summary>
+    /// <remarks>
+    /// Compiled optimized at its first call: every record is checksummed when written and when consumed, and the
+    /// unoptimized first tier (each step a call) made it a sixth of a new consumer's CPU in its first seconds.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Append(uint state, ReadOnlySpan<byte> data)
     {
         var crc = state;

@@ -7,11 +7,18 @@ namespace OrleansMq.Client.Consuming.Internal;
 /// cached (flow control), tells the pull loop when there is room again, and knows the committable offset: everything
 /// below the smallest cached offset is consumed.
 /// </summary>
-/// <remarks>Thread-safe: pull loop, consume workers and the commit loop all use it.</remarks>
+/// <remarks>
+/// Thread-safe: pull loop, consume workers and the commit loop all use it. Pulls arrive in offset order, so the
+/// messages are kept in a ring ordered by offset: adding is an append, removing a binary search that marks the entry
+/// consumed, and the head moves past consumed entries. (A sorted tree cost a tenth of a catch-up consumer's CPU.)
+/// </remarks>
 internal sealed class ProcessQueue(int maxMessages, long maxBytes)
 {
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<long, ReceivedMessage> _messages = [];
+    private Entry[] _ring = new Entry[64];
+    private int _head;   // Ring index of the oldest entry; that entry is unconsumed whenever _length > 0.
+    private int _length; // Entries from the head, consumed ones between unconsumed ones included.
+    private int _count;  // Unconsumed entries.
     private long _bytes;
     private long _nextOffset = -1;
     private TaskCompletionSource? _spaceWaiter;
@@ -26,7 +33,7 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
         {
             lock (_gate)
             {
-                return _messages.Count;
+                return _count;
             }
         }
     }
@@ -38,10 +45,7 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
         {
             foreach (var message in messages)
             {
-                if (_messages.TryAdd(message.QueueOffset, message))
-                {
-                    _bytes += message.Body.Length;
-                }
+                AddOne(message);
             }
 
             _nextOffset = nextOffset;
@@ -66,10 +70,19 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
         {
             foreach (var message in messages)
             {
-                if (_messages.Remove(message.QueueOffset))
+                var index = Find(message.QueueOffset);
+                if (index >= 0 && At(index).Message is { } cached)
                 {
-                    _bytes -= message.Body.Length;
+                    At(index).Message = null;
+                    _count--;
+                    _bytes -= cached.Body.Length;
                 }
+            }
+
+            while (_length > 0 && _ring[_head].Message is null)
+            {
+                _head = (_head + 1) & (_ring.Length - 1);
+                _length--;
             }
 
             if (_spaceWaiter is not null && HasSpace())
@@ -78,7 +91,7 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
                 _spaceWaiter = null;
             }
 
-            if (_emptyWaiter is not null && _messages.Count == 0)
+            if (_emptyWaiter is not null && _count == 0)
             {
                 empty = _emptyWaiter;
                 _emptyWaiter = null;
@@ -109,7 +122,7 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
     {
         lock (_gate)
         {
-            if (_messages.Count == 0)
+            if (_count == 0)
             {
                 return Task.CompletedTask;
             }
@@ -126,12 +139,7 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
         {
             lock (_gate)
             {
-                foreach (var offset in _messages.Keys)
-                {
-                    return offset;
-                }
-
-                return _nextOffset;
+                return _length > 0 ? _ring[_head].Offset : _nextOffset;
             }
         }
     }
@@ -141,15 +149,13 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
     {
         lock (_gate)
         {
-            var result = new List<ReceivedMessage>(Math.Min(max, _messages.Count));
-            foreach (var message in _messages.Values)
+            var result = new List<ReceivedMessage>(Math.Min(max, _count));
+            for (var i = 0; i < _length && result.Count < max; i++)
             {
-                if (result.Count == max)
+                if (At(i).Message is { } message)
                 {
-                    break;
+                    result.Add(message);
                 }
-
-                result.Add(message);
             }
 
             return result;
@@ -172,5 +178,90 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
         empty?.TrySetResult();
     }
 
-    private bool HasSpace() => _messages.Count < maxMessages && _bytes < maxBytes;
+    private bool HasSpace() => _count < maxMessages && _bytes < maxBytes;
+
+    private ref Entry At(int index) => ref _ring[(_head + index) & (_ring.Length - 1)];
+
+    /// <summary>The position (from the head) of <paramref name="offset"/>, or the bitwise complement of where it belongs.</summary>
+    private int Find(long offset)
+    {
+        int low = 0, high = _length - 1;
+        while (low <= high)
+        {
+            var middle = (int)((uint)(low + high) >> 1);
+            var found = At(middle).Offset;
+            if (found == offset)
+            {
+                return middle;
+            }
+
+            if (found < offset)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return ~low;
+    }
+
+    private void AddOne(ReceivedMessage message)
+    {
+        var offset = message.QueueOffset;
+        int index;
+        if (_length == 0 || At(_length - 1).Offset < offset)
+        {
+            index = _length; // The usual case: the next pulled offset.
+        }
+        else
+        {
+            // Out of order (a pull position moved back): kept once, in its place.
+            index = Find(offset);
+            if (index >= 0)
+            {
+                if (At(index).Message is null)
+                {
+                    At(index).Message = message;
+                    _count++;
+                    _bytes += message.Body.Length;
+                }
+
+                return;
+            }
+
+            index = ~index;
+        }
+
+        if (_length == _ring.Length)
+        {
+            var grown = new Entry[_ring.Length * 2];
+            for (var i = 0; i < _length; i++)
+            {
+                grown[i] = At(i);
+            }
+
+            _ring = grown;
+            _head = 0;
+        }
+
+        for (var i = _length; i > index; i--)
+        {
+            At(i) = At(i - 1);
+        }
+
+        At(index) = new Entry { Offset = offset, Message = message };
+        _length++;
+        _count++;
+        _bytes += message.Body.Length;
+    }
+
+    /// <summary>A cached message; <see cref="Message"/> is null once it was consumed.</summary>
+    private struct Entry
+    {
+        public long Offset;
+        public ReceivedMessage? Message;
+    }
 }
