@@ -14,8 +14,9 @@ namespace OrleansMq.Storage.Flush;
 /// fdatasyncs whatever was written, every interval.
 /// </summary>
 /// <remarks>
-/// A failed fdatasync under sync fails every waiting append with <see cref="AppendStatus.IoError"/> and asks the
-/// writer to rewind to the durable position; until the writer has done so this service does not sync again,
+/// A failed fdatasync under sync asks the writer to rewind to the durable position, then fails every waiting append
+/// with <see cref="AppendStatus.IoError"/> (in that order, so an append made after such an answer is written after
+/// the rewind, not failed with the old log); until the writer has rewound this service does not sync again,
 /// because after a failed fsync Linux may report later fsyncs as successful although the data is gone.
 /// Under async a failed flush is logged and retried at the next interval (the acknowledged data may be lost;
 /// that is the async policy's documented risk).
@@ -280,9 +281,11 @@ internal sealed class FlushService
             return;
         }
 
+        // The rewind is requested before anyone hears of the failure: a caller that retries on the answer must find the
+        // writer about to rewind, or its retry could be written into the failed epoch and be failed with it.
         Volatile.Write(ref _failedEpoch, _writer.Epoch);
-        FailOldEpoch();
         _writer.RequestRewind();
+        FailOldEpoch();
     }
 
     private void FailOldEpoch()
