@@ -77,6 +77,53 @@ public sealed class ProcessQueueTests
     }
 
     [Fact]
+    public void RandomPullsAndConsumption_BehaveAsASortedMapOfOffsets()
+    {
+        // The ring against the obvious model: mostly in-order pulls with gaps (filtered offsets), some pulls that move
+        // back, consumption in random order and batches, removals of what was already removed.
+        var random = new Random(20261207);
+        var queue = new ProcessQueue(100_000, 1L << 40);
+        var model = new SortedDictionary<long, ReceivedMessage>();
+        long next = 0, pullPosition = -1;
+        for (var step = 0; step < 5_000; step++)
+        {
+            if (random.Next(3) > 0)
+            {
+                var pulled = new List<ReceivedMessage>();
+                var from = random.Next(20) == 0 ? Math.Max(0, next - random.Next(1, 50)) : next;
+                for (var i = 0; i < random.Next(1, 40); i++)
+                {
+                    pulled.Add(Message(from));
+                    from += random.Next(4) == 0 ? 2 : 1;
+                }
+
+                next = Math.Max(next, from);
+                queue.Add(pulled, next);
+                pullPosition = next;
+                foreach (var message in pulled)
+                {
+                    model.TryAdd(message.QueueOffset, message);
+                }
+            }
+            else if (model.Count > 0)
+            {
+                var cached = model.Values.ToList();
+                var consumed = Enumerable.Range(0, random.Next(1, 20)).Select(_ => cached[random.Next(cached.Count)]).ToList();
+                queue.Remove(consumed);
+                foreach (var message in consumed)
+                {
+                    model.Remove(message.QueueOffset);
+                }
+            }
+
+            Assert.Equal(model.Count, queue.Count);
+            Assert.Equal(model.Count > 0 ? model.Keys.First() : pullPosition, queue.CommittableOffset);
+        }
+
+        Assert.Equal(model.Keys.Take(500), queue.TakeOldest(500).Select(m => m.QueueOffset));
+    }
+
+    [Fact]
     public async Task WaitForSpace_CompletesOnlyWhenBothBoundsAreMetAgain()
     {
         var byCount = new ProcessQueue(4, 1 << 20);
