@@ -138,18 +138,25 @@ wait_until() { # seconds command...
     done
 }
 
+# For a process this script has just launched: false while it is still between fork and exec (its command line is
+# not yet the program's), fails the start once it has exited.
+launched() { # pidfile marker what log lines
+    kill -0 "$(cat "$1")" 2>/dev/null || {
+        echo "cluster.sh: $3 exited while starting; last output:" >&2
+        tail -n "$5" "$4" >&2
+        exit 1
+    }
+    ours "$1" "$2"
+}
+
 postgres_ready() {
-    ours "$state/postgres.pid" "$state/pg/data" || die "PostgreSQL exited while starting:$(printf '\n')$(tail -n 20 "$state/logs/postgres.log")"
+    launched "$state/postgres.pid" "$state/pg/data" PostgreSQL "$state/logs/postgres.log" 20 || return 1
     "$bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"
 }
 
 broker_healthy() {
     local name=$1 port=$2
-    ours "$state/$name.pid" "$state/$name" || {
-        echo "cluster.sh: $name exited while starting; last output:" >&2
-        tail -n 30 "$state/logs/$name.log" >&2
-        exit 1
-    }
+    launched "$state/$name.pid" "$state/$name" "$name" "$state/logs/$name.log" 30 || return 1
     [ "$(health_status "$port")" = 200 ]
 }
 
