@@ -39,6 +39,13 @@ public sealed record PushConsumerOptions
     /// <summary>Cached body bytes per queue before pulling pauses. Default 100 MiB (RocketMQ pullThresholdSizeForQueue).</summary>
     public long PullThresholdSizeForQueue { get; init; } = 100L * 1024 * 1024;
 
+    /// <summary>
+    /// With a concurrent listener, pulling a queue pauses while its oldest and newest unconsumed cached offsets are
+    /// more than this apart: one slow message holds the queue's committable offset, and everything consumed behind it
+    /// would be consumed again after a restart or rebalance. Default 2,000 (RocketMQ consumeConcurrentlyMaxSpan).
+    /// </summary>
+    public int ConsumeConcurrentlyMaxSpan { get; init; } = 2000;
+
     /// <summary>Long-poll time of each pull. Default 15 s.</summary>
     public TimeSpan LongPollWait { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -88,6 +95,7 @@ public sealed record PushConsumerOptions
         Check(errors, PullBatchSize is >= 1 and <= 1024, $"PushConsumerOptions.PullBatchSize is {PullBatchSize}; it must be between 1 and 1024.");
         Check(errors, PullThresholdForQueue is >= 1 and <= 65_536, $"PushConsumerOptions.PullThresholdForQueue is {PullThresholdForQueue}; it must be between 1 and 65536.");
         Check(errors, PullThresholdSizeForQueue >= 1024, $"PushConsumerOptions.PullThresholdSizeForQueue is {PullThresholdSizeForQueue}; it must be at least 1024.");
+        Check(errors, ConsumeConcurrentlyMaxSpan is >= 1 and <= 65_535, $"PushConsumerOptions.ConsumeConcurrentlyMaxSpan is {ConsumeConcurrentlyMaxSpan}; it must be between 1 and 65535.");
         Check(errors, LongPollWait >= TimeSpan.Zero && LongPollWait <= TimeSpan.FromMinutes(1), $"PushConsumerOptions.LongPollWait is {LongPollWait}; it must be between 0 and 00:01:00.");
         Check(errors, CommitInterval >= TimeSpan.FromMilliseconds(10) && CommitInterval <= TimeSpan.FromMinutes(5), $"PushConsumerOptions.CommitInterval is {CommitInterval}; it must be between 00:00:00.01 and 00:05:00.");
         Check(errors, PullErrorBackoff >= TimeSpan.Zero, $"PushConsumerOptions.PullErrorBackoff is {PullErrorBackoff}; it may not be negative.");

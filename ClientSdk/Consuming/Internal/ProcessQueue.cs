@@ -4,19 +4,20 @@ namespace OrleansMq.Client.Consuming.Internal;
 
 /// <summary>
 /// Messages pulled from one queue and not yet consumed, ordered by offset (RocketMQ ProcessQueue). It bounds what is
-/// cached (flow control), tells the pull loop when there is room again, and knows the committable offset: everything
-/// below the smallest cached offset is consumed.
+/// cached (flow control: count, bytes and, for concurrent listeners, the span between the oldest and newest unconsumed
+/// offsets), tells the pull loop when there is room again, and knows the committable offset: everything below the
+/// smallest cached offset is consumed.
 /// </summary>
 /// <remarks>
 /// Thread-safe: pull loop, consume workers and the commit loop all use it. Pulls arrive in offset order, so the
 /// messages are kept in a ring ordered by offset: adding is an append, removing a binary search that marks the entry
-/// consumed, and the head moves past consumed entries. (A sorted tree cost a tenth of a catch-up consumer's CPU.)
+/// consumed, and both ends move past consumed entries. (A sorted tree cost a tenth of a catch-up consumer's CPU.)
 /// </remarks>
-internal sealed class ProcessQueue(int maxMessages, long maxBytes)
+internal sealed class ProcessQueue(int maxMessages, long maxBytes, long maxSpan = long.MaxValue)
 {
     private readonly Lock _gate = new();
     private Entry[] _ring = new Entry[64];
-    private int _head;   // Ring index of the oldest entry; that entry is unconsumed whenever _length > 0.
+    private int _head;   // Ring index of the oldest entry. The first and last entries are unconsumed whenever _length > 0.
     private int _length; // Entries from the head, consumed ones between unconsumed ones included.
     private int _count;  // Unconsumed entries.
     private long _bytes;
@@ -82,6 +83,11 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
             while (_length > 0 && _ring[_head].Message is null)
             {
                 _head = (_head + 1) & (_ring.Length - 1);
+                _length--;
+            }
+
+            while (_length > 0 && At(_length - 1).Message is null)
+            {
                 _length--;
             }
 
@@ -178,7 +184,8 @@ internal sealed class ProcessQueue(int maxMessages, long maxBytes)
         empty?.TrySetResult();
     }
 
-    private bool HasSpace() => _count < maxMessages && _bytes < maxBytes;
+    private bool HasSpace() =>
+        _count < maxMessages && _bytes < maxBytes && (_length == 0 || At(_length - 1).Offset - _ring[_head].Offset <= maxSpan);
 
     private ref Entry At(int index) => ref _ring[(_head + index) & (_ring.Length - 1)];
 

@@ -28,7 +28,10 @@ internal sealed partial class QueueConsumer
         Queue = queue;
         Lease = lease;
         Filter = filter;
-        ProcessQueue = new ProcessQueue(engine.Options.PullThresholdForQueue, engine.Options.PullThresholdSizeForQueue);
+        ProcessQueue = new ProcessQueue(
+            engine.Options.PullThresholdForQueue,
+            engine.Options.PullThresholdSizeForQueue,
+            engine.IsOrderly ? long.MaxValue : engine.Options.ConsumeConcurrentlyMaxSpan);
     }
 
     public ConsumeEngine Engine => _engine;

@@ -148,4 +148,39 @@ public sealed class ProcessQueueTests
         await empty.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0, byBytes.Count);
     }
+
+    [Fact]
+    public async Task WaitForSpace_WaitsWhileTheUnconsumedSpanIsWiderThanTheMaximum()
+    {
+        var queue = new ProcessQueue(1000, 1 << 20, maxSpan: 5);
+        var first = Messages(0, 10); // 0..9: span 9
+        queue.Add(first, 10);
+        var space = queue.WaitForSpaceAsync(CancellationToken.None);
+        Assert.False(space.IsCompleted);
+        queue.Remove(first[..4]); // 4..9 open: span 5
+        await space.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var second = Messages(10, 11); // 10..20 while 4 is still open: span 16
+        queue.Add(second, 21);
+        queue.Remove([.. first[5..], .. second[..5]]); // 4 and 15..20 open: still span 16
+        space = queue.WaitForSpaceAsync(CancellationToken.None);
+        Assert.False(space.IsCompleted);
+        queue.Remove([first[4]]); // the slow message is done: 15..20, span 5
+        await space.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(15, queue.CommittableOffset);
+
+        queue.Remove(second[5..]);
+        Assert.Equal(0, queue.Count);
+        Assert.True(queue.WaitForSpaceAsync(CancellationToken.None).IsCompleted);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65_536)]
+    public void ConsumeConcurrentlyMaxSpan_OutOfRange_IsRefusedNamingTheRange(int span)
+    {
+        var options = new OrleansMq.Client.Consuming.PushConsumerOptions { ConsumerGroup = "g1", ConsumeConcurrentlyMaxSpan = span };
+        Assert.Equal($"PushConsumerOptions.ConsumeConcurrentlyMaxSpan is {span}; it must be between 1 and 65535.", Assert.Single(options.Validate()));
+        Assert.Empty((options with { ConsumeConcurrentlyMaxSpan = 2000 }).Validate());
+    }
 }
