@@ -24,8 +24,8 @@ internal sealed record WorkloadSettings
     /// <summary>The producers' bytes per queue under sticky selection (SDK default).</summary>
     public int StickyQueueBytes { get; init; } = new ProducerOptions().StickyQueueBytes;
 
-    /// <summary>The producers' batches in flight per queue (SDK default).</summary>
-    public int BatchesInFlight { get; init; } = new ProducerOptions().MaxInFlightBatchesPerQueue;
+    /// <summary>The producers' batches in flight per queue; null for the SDK's default (2 with idempotence, 1 without).</summary>
+    public int? BatchesInFlight { get; init; }
 
     /// <summary>The producers' idempotence (SDK default: on).</summary>
     public bool Idempotence { get; init; } = new ProducerOptions().EnableIdempotence;
@@ -108,7 +108,7 @@ internal sealed record WorkloadSettings
           --seconds 15 --warmup 3 --size 1024 --inflight 1000 --rate 10000
           --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
           --queue-selection sticky|round-robin --sticky-bytes 256KiB  the producers' spreading (SDK defaults)
-          --batches-in-flight 1 --no-idempotence        batches in flight per queue, idempotence (SDK defaults)
+          --batches-in-flight 2 --no-idempotence        batches in flight per queue, idempotence (SDK defaults)
           W5: --timers 1000000 --timer-size 128 --timer-load-seconds 900 --timer-warmup-bytes 4GiB
               --late-timers 20000 --late-spread 8 --no-restart
               --timer-control    load the same messages without a delivery time: the control for W5_ratio

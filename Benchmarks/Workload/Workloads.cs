@@ -45,14 +45,17 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
     }
 
     /// <summary>The producer settings of every workload: twice the sends in flight (never the limit), the chosen queue selection.</summary>
-    private ProducerOptions ProducerOptions() => new()
+    private ProducerOptions ProducerOptions() => WithBatchesInFlight(new()
     {
         MaxInFlightMessages = settings.InFlight * 2,
         QueueSelection = settings.QueueSelection,
         StickyQueueBytes = settings.StickyQueueBytes,
-        MaxInFlightBatchesPerQueue = settings.BatchesInFlight,
         EnableIdempotence = settings.Idempotence,
-    };
+    });
+
+    /// <summary>The options with the batches in flight per queue given on the command line, if any (else the SDK's default).</summary>
+    private ProducerOptions WithBatchesInFlight(ProducerOptions options) =>
+        settings.BatchesInFlight is { } batches ? options with { MaxInFlightBatchesPerQueue = batches } : options;
 
     private static long Ticks(double seconds) => (long)(seconds * Frequency);
 
@@ -198,13 +201,12 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         await WaitAsync(() => consumer.AssignedQueues.Count(q => q.Topic == topic) == 16, TimeSpan.FromSeconds(30), "the W2 consumer to hold the topic's 16 queues");
 
         // The SDK's defaults, but for the queue selection and pipelining options (which default to the SDK's too).
-        await using var producer = client.CreateProducer(new ProducerOptions
+        await using var producer = client.CreateProducer(WithBatchesInFlight(new ProducerOptions
         {
             QueueSelection = settings.QueueSelection,
             StickyQueueBytes = settings.StickyQueueBytes,
-            MaxInFlightBatchesPerQueue = settings.BatchesInFlight,
             EnableIdempotence = settings.Idempotence,
-        });
+        }));
         var slots = new SemaphoreSlim(settings.InFlight, settings.InFlight);
         long errors = 0, sentInWindow = 0, sequence = 0;
         var start = Now;

@@ -54,18 +54,32 @@ public sealed record ProducerOptions
     /// <summary>Most batches <see cref="MaxInFlightBatchesPerQueue"/> allows with <see cref="EnableIdempotence"/> (Kafka's limit too).</summary>
     public const int MaxInFlightBatchesWithIdempotence = 5;
 
+    private const int DefaultInFlightBatchesWithIdempotence = 2;
+
     /// <summary>
     /// Batches in flight per queue: a queue's next batch leaves while earlier ones are still being stored, instead of
-    /// waiting for their answer. Default 1; at most <see cref="MaxInFlightBatchesWithIdempotence"/> with idempotence.
+    /// waiting for their answer. Default 2 with <see cref="EnableIdempotence"/> (the queue still stores them in send
+    /// order), 1 without it (batches in flight together may be stored in either order); at most
+    /// <see cref="MaxInFlightBatchesWithIdempotence"/> with idempotence.
     /// </summary>
     /// <remarks>
     /// Batches leave in send order, but Orleans may deliver two calls to a queue in either order (a silo dispatches
     /// the messages it reads from a connection on the thread pool). With idempotence the queue accepts each batch only
     /// behind the previous one, waiting for it, so a queue's messages are still stored in send order; without
-    /// idempotence, batches in flight together may be stored in either order. A batch that fails is retried after the
-    /// ones sent behind it, so a failure can reorder its messages (also with one in flight: the retry follows newer sends).
+    /// idempotence, batches in flight together may be stored in either order, which is why that default stays 1. A
+    /// batch that fails is retried after the ones sent behind it, so a failure can reorder its messages (also with one
+    /// in flight: the retry follows newer sends). Two rather than Kafka's five: on loopback two gave W1 +5.5% over one
+    /// (13 alternating rounds) and W4 +16% (3), five W1 a further +3.5% but W4 3% less than two, its batches half
+    /// their size again (docs/benchmarks.md).
     /// </remarks>
-    public int MaxInFlightBatchesPerQueue { get; init; } = 1;
+    public int MaxInFlightBatchesPerQueue
+    {
+        get => _maxInFlightBatchesPerQueue ?? (EnableIdempotence ? DefaultInFlightBatchesWithIdempotence : 1);
+        init => _maxInFlightBatchesPerQueue = value;
+    }
+
+    // Unset: the default follows EnableIdempotence, whichever order the two are set in.
+    private readonly int? _maxInFlightBatchesPerQueue;
 
     /// <summary>Messages accepted but not yet acknowledged; further sends wait (backpressure). Default 10,000.</summary>
     public int MaxInFlightMessages { get; init; } = 10_000;

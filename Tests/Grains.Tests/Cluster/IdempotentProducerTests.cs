@@ -299,6 +299,32 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task SendAsync_DefaultOptions_TwoBatchesOfAQueueInFlight_StoredInSendOrder()
+    {
+        const int count = 200;
+        var topic = TestTopics.Unique("idem-default-pipe");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions());
+        await producer.SendAsync(new Message(topic, "route")); // the sends below find the route cached, so they are queued in send order
+        fixture.LostAcks.HoldAnswersUntilInFlight(topic, 2);
+
+        var sends = new List<Task<SendResult>> { producer.SendAsync(new Message(topic, "m0")) };
+        await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) >= 1, "the first batch to be sent", observed: () => $"{fixture.LostAcks.MaxInFlight(topic)} in flight");
+        sends.Add(producer.SendAsync(new Message(topic, "m1")));
+        await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) >= 2, "a second batch to leave while the first waits for its answer (the default allows two with idempotence)",
+            observed: () => $"at most {fixture.LostAcks.MaxInFlight(topic)} in flight");
+        for (var i = 2; i < count; i++)
+        {
+            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
+        }
+
+        var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+
+        Assert.Equal(2, fixture.LostAcks.MaxInFlight(topic)); // never more than the default
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), results.Select(r => r.QueueOffset));
+    }
+
+    [Fact]
     public async Task SendAsync_SeveralBatchesInFlightWithLostResponses_EveryMessageStoredExactlyOnceInSendOrder()
     {
         const int count = 500;

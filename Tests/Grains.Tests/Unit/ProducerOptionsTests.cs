@@ -31,6 +31,21 @@ public sealed class ProducerOptionsTests
     }
 
     [Fact]
+    public void MaxInFlightBatchesPerQueue_Default_TwoWithIdempotence_OneWithout_WhicheverIsSetFirst_AnExplicitValueWins()
+    {
+        // Without idempotence two batches in flight may be stored in either order, so that default keeps one.
+        Assert.Equal(2, new ProducerOptions().MaxInFlightBatchesPerQueue);
+        Assert.Equal(1, new ProducerOptions { EnableIdempotence = false }.MaxInFlightBatchesPerQueue);
+        Assert.Equal(1, (new ProducerOptions() with { EnableIdempotence = false }).MaxInFlightBatchesPerQueue);
+        Assert.Equal(2, (new ProducerOptions { EnableIdempotence = false } with { EnableIdempotence = true }).MaxInFlightBatchesPerQueue);
+
+        Assert.Equal(1, new ProducerOptions { MaxInFlightBatchesPerQueue = 1 }.MaxInFlightBatchesPerQueue);
+        Assert.Equal(3, new ProducerOptions { MaxInFlightBatchesPerQueue = 3, EnableIdempotence = false }.MaxInFlightBatchesPerQueue);
+        Assert.Equal(4, (new ProducerOptions { MaxInFlightBatchesPerQueue = 4 } with { EnableIdempotence = false }).MaxInFlightBatchesPerQueue);
+        Assert.Empty(new ProducerOptions { EnableIdempotence = false }.Validate());
+    }
+
+    [Fact]
     public void Validate_UnknownQueueSelectionOrStickyBytesOutOfRange_NamesTheOptionAndWhatIsAllowed()
     {
         var selection = Assert.Single(new ProducerOptions { QueueSelection = (QueueSelection)7 }.Validate());
