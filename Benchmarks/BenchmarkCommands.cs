@@ -6,6 +6,7 @@ internal static class BenchmarkCommands
     private static readonly Dictionary<string, (string Help, Func<string[], Task<int>> Run)> Suites = new(StringComparer.OrdinalIgnoreCase)
     {
         ["storage"] = ("commit log append (sync/async, 1/16/64 appenders) and catch-up read vs disk fdatasync bandwidth", Storage.StorageBenchmark.RunAsync),
+        ["checksum"] = ("CRC-32C of record-sized spans against one dependent chain of the same instruction and a memory copy", Storage.ChecksumBenchmark.RunAsync),
         ["workload"] = ("OpenMessaging-style W1-W4 (and W5, 1M pending timers, when named) against a broker silo it starts (or --gateway)", Workload.WorkloadBenchmark.RunAsync),
     };
 
