@@ -27,6 +27,9 @@ internal sealed record WorkloadSettings
     /// <summary>The producers' batches in flight per queue; null for the SDK's default (2 with idempotence, 1 without).</summary>
     public int? BatchesInFlight { get; init; }
 
+    /// <summary>The producers' least bytes for a batch beside one in flight; null for the SDK's default (32 KiB).</summary>
+    public int? MinPipelinedBatchBytes { get; init; }
+
     /// <summary>The producers' idempotence (SDK default: on).</summary>
     public bool Idempotence { get; init; } = new ProducerOptions().EnableIdempotence;
 
@@ -109,6 +112,7 @@ internal sealed record WorkloadSettings
           --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
           --queue-selection sticky|round-robin --sticky-bytes 256KiB  the producers' spreading (SDK defaults)
           --batches-in-flight 2 --no-idempotence        batches in flight per queue, idempotence (SDK defaults)
+          --min-pipelined-bytes 32KiB                   least bytes of a batch beside one in flight (SDK default)
           W5: --timers 1000000 --timer-size 128 --timer-load-seconds 900 --timer-warmup-bytes 4GiB
               --late-timers 20000 --late-spread 8 --no-restart
               --timer-control    load the same messages without a delivery time: the control for W5_ratio
@@ -154,6 +158,7 @@ internal sealed record WorkloadSettings
                     break;
                 case "--sticky-bytes" when value is not null: s = s with { StickyQueueBytes = checked((int)ParseSize(value)) }; break;
                 case "--batches-in-flight" when value is not null: s = s with { BatchesInFlight = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+                case "--min-pipelined-bytes" when value is not null: s = s with { MinPipelinedBatchBytes = checked((int)ParseSize(value)) }; break;
                 case "--no-idempotence": s = s with { Idempotence = false }; i--; break;
                 case "--rate" when value is not null: s = s with { Rate = int.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--prefill" when value is not null: s = s with { Prefill = long.Parse(value, CultureInfo.InvariantCulture) }; break;

@@ -53,9 +53,12 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         EnableIdempotence = settings.Idempotence,
     });
 
-    /// <summary>The options with the batches in flight per queue given on the command line, if any (else the SDK's default).</summary>
-    private ProducerOptions WithBatchesInFlight(ProducerOptions options) =>
-        settings.BatchesInFlight is { } batches ? options with { MaxInFlightBatchesPerQueue = batches } : options;
+    /// <summary>The options with the pipelining settings given on the command line, if any (else the SDK's defaults).</summary>
+    private ProducerOptions WithBatchesInFlight(ProducerOptions options)
+    {
+        options = settings.BatchesInFlight is { } batches ? options with { MaxInFlightBatchesPerQueue = batches } : options;
+        return settings.MinPipelinedBatchBytes is { } bytes ? options with { MinPipelinedBatchBytes = bytes } : options;
+    }
 
     private static long Ticks(double seconds) => (long)(seconds * Frequency);
 

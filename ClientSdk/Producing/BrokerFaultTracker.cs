@@ -10,17 +10,38 @@ internal sealed class BrokerFaultTracker(TimeSpan backoff, TimeProvider time)
     private readonly ConcurrentDictionary<string, long> _until = new(StringComparer.Ordinal);
     private int _roundRobin;
 
-    public void MarkFailed(string broker) => _until[broker] = time.GetTimestamp() + (long)(backoff.TotalSeconds * time.TimestampFrequency);
+    // Brokers in _until, kept beside it because every send asks and ConcurrentDictionary.IsEmpty, when it is empty
+    // (the usual case), scans every bucket and takes every lock. Only a hint: briefly off while a broker is added and
+    // removed at once, after which the dictionary decides.
+    private int _count;
 
-    public void MarkHealthy(string broker)
+    public void MarkFailed(string broker)
     {
-        if (!_until.IsEmpty)
+        var until = time.GetTimestamp() + (long)(backoff.TotalSeconds * time.TimestampFrequency);
+        while (true)
         {
-            _until.TryRemove(broker, out _);
+            if (_until.TryAdd(broker, until))
+            {
+                Interlocked.Increment(ref _count);
+                return;
+            }
+
+            if (_until.TryGetValue(broker, out var previous) && _until.TryUpdate(broker, until, previous))
+            {
+                return;
+            }
         }
     }
 
-    public bool IsFaulty(string broker) => !_until.IsEmpty && _until.TryGetValue(broker, out var until) && time.GetTimestamp() < until;
+    public void MarkHealthy(string broker)
+    {
+        if (Volatile.Read(ref _count) > 0 && _until.TryRemove(broker, out _))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    public bool IsFaulty(string broker) => Volatile.Read(ref _count) > 0 && _until.TryGetValue(broker, out var until) && time.GetTimestamp() < until;
 
     /// <summary>Round-robin over the queues, skipping the broker that just failed this message and brokers failing lately.</summary>
     public QueueRoute SelectQueue(TopicRoute route, string? avoid) => SelectQueue(route, avoid, (uint)Interlocked.Increment(ref _roundRobin));

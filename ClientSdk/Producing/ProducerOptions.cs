@@ -68,9 +68,9 @@ public sealed record ProducerOptions
     /// behind the previous one, waiting for it, so a queue's messages are still stored in send order; without
     /// idempotence, batches in flight together may be stored in either order, which is why that default stays 1. A
     /// batch that fails is retried after the ones sent behind it, so a failure can reorder its messages (also with one
-    /// in flight: the retry follows newer sends). Two rather than Kafka's five: on loopback two gave W1 +5.5% over one
-    /// (13 alternating rounds) and W4 +16% (3), five W1 a further +3.5% but W4 3% less than two, its batches half
-    /// their size again (docs/benchmarks.md).
+    /// in flight: the retry follows newer sends). Two rather than Kafka's five: on loopback two gave W1 +5% over one
+    /// (19 alternating rounds) and left W4 (ten topics of 100 queues) within its noise; five gave W1 ~3% more than two
+    /// but W4's batches halved again (docs/benchmarks.md). See also <see cref="MinPipelinedBatchBytes"/>.
     /// </remarks>
     public int MaxInFlightBatchesPerQueue
     {
@@ -80,6 +80,19 @@ public sealed record ProducerOptions
 
     // Unset: the default follows EnableIdempotence, whichever order the two are set in.
     private readonly int? _maxInFlightBatchesPerQueue;
+
+    /// <summary>
+    /// Least bytes (properties and bodies) a queue's batch gathers before it leaves while another batch of the queue is
+    /// in flight (<see cref="MaxInFlightBatchesPerQueue"/> above 1); a batch to a queue with none in flight leaves at
+    /// once. Default 32 KiB; 0 sends every batch a free slot allows.
+    /// </summary>
+    /// <remarks>
+    /// A second batch in flight saves its messages the wait for the first one's answer, but every batch costs both ends
+    /// a call, a store request and an answer whatever its size. Spread over many queues (W4: ten topics of 100 queues)
+    /// the second slot otherwise sent batches of ~27 messages instead of ~45; with 32 KiB W4 ran 12% faster than with no
+    /// minimum (six alternating rounds, ahead in five) and W1 no slower (docs/benchmarks.md).
+    /// </remarks>
+    public int MinPipelinedBatchBytes { get; init; } = 32 * 1024;
 
     /// <summary>Messages accepted but not yet acknowledged; further sends wait (backpressure). Default 10,000.</summary>
     public int MaxInFlightMessages { get; init; } = 10_000;
@@ -129,6 +142,8 @@ public sealed record ProducerOptions
         Check(errors, !EnableIdempotence || MaxInFlightBatchesPerQueue <= MaxInFlightBatchesWithIdempotence,
             $"ProducerOptions.MaxInFlightBatchesPerQueue is {MaxInFlightBatchesPerQueue}; with EnableIdempotence it must be between 1 and {MaxInFlightBatchesWithIdempotence} "
             + "(a queue recognises a sent-again batch among its producer's last 10). Set EnableIdempotence = false for more.");
+        Check(errors, MinPipelinedBatchBytes >= 0 && MinPipelinedBatchBytes <= MaxBatchBytes,
+            $"ProducerOptions.MinPipelinedBatchBytes is {MinPipelinedBatchBytes}; it must be between 0 and MaxBatchBytes ({MaxBatchBytes}).");
         Check(errors, MaxInFlightMessages >= 1, $"ProducerOptions.MaxInFlightMessages is {MaxInFlightMessages}; it must be at least 1.");
         Check(errors, MaxInFlightBytes >= 1024, $"ProducerOptions.MaxInFlightBytes is {MaxInFlightBytes}; it must be at least 1024.");
         Check(errors, MaxBodySize is >= 1 and <= 256 * 1024 * 1024, $"ProducerOptions.MaxBodySize is {MaxBodySize}; it must be between 1 and 268435456.");

@@ -75,7 +75,8 @@ internal sealed class QueueSender : IThreadPoolWorkItem
         {
             _pending.Add(send);
             _pendingBytes += send.Size;
-            start = _inFlight < _options.MaxInFlightBatchesPerQueue && !_lingering;
+            // A batch leaves at once into an idle queue; beside one in flight only once it is worth its own call.
+            start = !_lingering && (_inFlight == 0 || (_inFlight < _options.MaxInFlightBatchesPerQueue && _pendingBytes >= _options.MinPipelinedBatchBytes));
             if (start)
             {
                 // The slot is taken now, so messages enqueued before the batch leaves join it.
@@ -173,10 +174,12 @@ internal sealed class QueueSender : IThreadPoolWorkItem
                     _gathering = false;
                 }
 
-                if (_pending.Count == 0 || (_lingering && !reserved) || Volatile.Read(ref _sendingAgain) > 0)
+                if (_pending.Count == 0 || (_lingering && !reserved) || Volatile.Read(ref _sendingAgain) > 0
+                    || (_inFlight > 0 && _pendingBytes < _options.MinPipelinedBatchBytes))
                 {
                     // Empty when another slot's loop took the messages meanwhile; a slot sending a batch again issues
-                    // what is pending once it has its answer.
+                    // what is pending once it has its answer; too little to go beside a batch still in flight leaves
+                    // when that one's answer frees its slot, or with the send that makes it enough.
                     return null;
                 }
 

@@ -38,7 +38,7 @@ internal sealed class StickyQueueSelector<TSender>(
     public TSender Select(TopicRoute route, int size, string? avoid)
     {
         var slot = _topics.TryGetValue(route.Topic, out var found) ? found : _topics.GetOrAdd(route.Topic, static _ => new Slot());
-        lock (slot)
+        lock (slot.Gate)
         {
             var queues = route.Queues;
             if (slot.Queue is { } current
@@ -96,6 +96,7 @@ internal sealed class StickyQueueSelector<TSender>(
 
     private sealed class Slot
     {
+        public readonly Lock Gate = new();
         public QueueRoute? Queue;
         public TSender? Sender;
         public long Bytes;

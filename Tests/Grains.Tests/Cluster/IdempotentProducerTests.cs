@@ -270,7 +270,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         const int count = 300;
         var topic = TestTopics.Unique("idem-pipe");
         await fixture.Client.Admin.CreateTopicAsync(topic, 1);
-        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 3 });
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 3, MinPipelinedBatchBytes = 0 });
         var first = await producer.SendAsync(new Message(topic, "route")); // the burst below finds the route cached, so it is queued in send order
         fixture.LostAcks.HoldAnswersUntilInFlight(topic, 3);
 
@@ -299,29 +299,56 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task SendAsync_DefaultOptions_TwoBatchesOfAQueueInFlight_StoredInSendOrder()
+    public async Task SendAsync_DefaultOptions_ABatchOfAtLeast32KiBLeavesBesideOneInFlight_StoredInSendOrder()
     {
-        const int count = 200;
+        const int count = 40;
         var topic = TestTopics.Unique("idem-default-pipe");
         await fixture.Client.Admin.CreateTopicAsync(topic, 1);
         await using var producer = fixture.Client.CreateProducer(new ProducerOptions());
         await producer.SendAsync(new Message(topic, "route")); // the sends below find the route cached, so they are queued in send order
         fixture.LostAcks.HoldAnswersUntilInFlight(topic, 2);
+        var body = new byte[40 * 1024];
 
-        var sends = new List<Task<SendResult>> { producer.SendAsync(new Message(topic, "m0")) };
+        var sends = new List<Task<SendResult>> { producer.SendAsync(new Message(topic, body)) };
         await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) >= 1, "the first batch to be sent", observed: () => $"{fixture.LostAcks.MaxInFlight(topic)} in flight");
-        sends.Add(producer.SendAsync(new Message(topic, "m1")));
-        await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) >= 2, "a second batch to leave while the first waits for its answer (the default allows two with idempotence)",
+        sends.Add(producer.SendAsync(new Message(topic, body)));
+        await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) >= 2, "a second batch of 40 KiB to leave while the first waits for its answer (the default allows two with idempotence)",
             observed: () => $"at most {fixture.LostAcks.MaxInFlight(topic)} in flight");
         for (var i = 2; i < count; i++)
         {
-            sends.Add(producer.SendAsync(new Message(topic, $"m{i}")));
+            sends.Add(producer.SendAsync(new Message(topic, body)));
         }
 
         var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
 
         Assert.Equal(2, fixture.LostAcks.MaxInFlight(topic)); // never more than the default
         Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), results.Select(r => r.QueueOffset));
+    }
+
+    [Fact]
+    public async Task SendAsync_DefaultOptions_SmallMessagesLeaveBesideABatchInFlightOnlyOnce32KiBAreGathered()
+    {
+        const int count = 400;
+        var topic = TestTopics.Unique("idem-pipe-min");
+        await fixture.Client.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions());
+        await producer.SendAsync(new Message(topic, "route"));
+        fixture.LostAcks.HoldAnswersUntilInFlight(topic, 2);
+        var body = new byte[1024];
+
+        // One at a time, yielding between sends, so a queue free to send a small batch beside the one in flight would.
+        var sends = new List<Task<SendResult>>();
+        for (var i = 0; i < count; i++)
+        {
+            sends.Add(producer.SendAsync(new Message(topic, body)));
+            await Task.Yield();
+        }
+
+        await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
+
+        var beside = fixture.LostAcks.AppendsBesideAnother(topic);
+        Assert.NotEmpty(beside); // 400 KiB with the first batch's answer held: the second slot was used
+        Assert.All(beside, bytes => Assert.True(bytes >= 32 * 1024, $"a batch of {bytes} bytes left beside one in flight"));
     }
 
     [Fact]
@@ -333,6 +360,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         await using var producer = fixture.Client.CreateProducer(new ProducerOptions
         {
             MaxInFlightBatchesPerQueue = ProducerOptions.MaxInFlightBatchesWithIdempotence,
+            MinPipelinedBatchBytes = 0,
             QueueSelection = QueueSelection.RoundRobin,
         });
         await producer.SendAsync(new Message(topic, "route")); // the burst below finds the route cached, so it is queued in send order
@@ -363,6 +391,7 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
         await using var producer = fixture.Client.CreateProducer(new ProducerOptions
         {
             MaxInFlightBatchesPerQueue = ProducerOptions.MaxInFlightBatchesWithIdempotence,
+            MinPipelinedBatchBytes = 0,
             MaxBatchMessages = 4,
         });
         await producer.SendAsync(new Message(topic, "route"));

@@ -38,7 +38,7 @@ public sealed class TimerMessageTests(ScheduledCluster fixture) : IClassFixture<
         // A batch with scheduled messages goes through the timer service; the queue accepts the next batch behind it.
         var topic = TestTopics.Unique("timer-pipe");
         await fixture.Client.Admin.CreateTopicAsync(topic, 1);
-        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 3 });
+        await using var producer = fixture.Client.CreateProducer(new ProducerOptions { MaxInFlightBatchesPerQueue = 3, MinPipelinedBatchBytes = 0 });
         await producer.SendAsync(new Message(topic, "route"));
         var sends = new List<Task<SendResult>>();
         for (var i = 0; i < 60; i++)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrleansMq.Grains.Messages;
 using OrleansMq.TestKit;
 
 namespace OrleansMq.Grains.Tests.Fixtures;
@@ -17,6 +18,7 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
     private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _maxInFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> _resendDelay = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<int>> _beside = new(StringComparer.Ordinal);
     private int _dropped;
 
     /// <summary>Responses dropped so far.</summary>
@@ -45,6 +47,12 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
     /// </summary>
     public void DelayResends(string topic, TimeSpan delay) => _resendDelay[topic] = delay;
 
+    /// <summary>
+    /// The encoded sizes of the appends to <paramref name="topic"/> (held with <see cref="HoldAnswersUntilInFlight"/>)
+    /// that left while another append to the topic was in flight.
+    /// </summary>
+    public IReadOnlyList<int> AppendsBesideAnother(string topic) => _beside.TryGetValue(topic, out var sizes) ? [.. sizes] : [];
+
     /// <summary>The most appends to <paramref name="topic"/> seen in flight at once.</summary>
     public int MaxInFlight(string topic) => _maxInFlight.GetValueOrDefault(topic);
 
@@ -54,6 +62,11 @@ public sealed class LostAckFilter : IOutgoingGrainCallFilter
         {
             var now = _inFlight.AddOrUpdate(held, 1, (_, n) => n + 1);
             _maxInFlight.AddOrUpdate(held, now, (_, max) => Math.Max(max, now));
+            if (now > 1 && context.Request.GetArgument(0) is AppendRequest append)
+            {
+                _beside.GetOrAdd(held, static _ => new ConcurrentQueue<int>()).Enqueue(append.Batch.Length);
+            }
+
             if (now >= hold.Appends)
             {
                 hold.Reached.TrySetResult();

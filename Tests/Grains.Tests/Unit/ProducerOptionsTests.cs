@@ -46,6 +46,18 @@ public sealed class ProducerOptionsTests
     }
 
     [Fact]
+    public void MinPipelinedBatchBytes_Default32KiB_OutOfRange_NamesTheOptionAndTheRange()
+    {
+        Assert.Equal(32 * 1024, new ProducerOptions().MinPipelinedBatchBytes);
+        Assert.Empty(new ProducerOptions { MinPipelinedBatchBytes = 0 }.Validate());
+
+        var negative = Assert.Single(new ProducerOptions { MinPipelinedBatchBytes = -1 }.Validate());
+        Assert.Contains("ProducerOptions.MinPipelinedBatchBytes is -1; it must be between 0 and MaxBatchBytes (1048576)", negative);
+        var aboveBatch = Assert.Single(new ProducerOptions { MaxBatchBytes = 64 * 1024, MinPipelinedBatchBytes = 64 * 1024 + 1 }.Validate());
+        Assert.Contains("MinPipelinedBatchBytes is 65537; it must be between 0 and MaxBatchBytes (65536)", aboveBatch);
+    }
+
+    [Fact]
     public void Validate_UnknownQueueSelectionOrStickyBytesOutOfRange_NamesTheOptionAndWhatIsAllowed()
     {
         var selection = Assert.Single(new ProducerOptions { QueueSelection = (QueueSelection)7 }.Validate());
