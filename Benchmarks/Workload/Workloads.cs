@@ -45,7 +45,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
     }
 
     /// <summary>The producer settings of every workload: twice the sends in flight (never the limit), the chosen queue selection.</summary>
-    private ProducerOptions ProducerOptions() => WithBatchesInFlight(new()
+    private ProducerOptions ProducerOptions() => WithPipelining(new()
     {
         MaxInFlightMessages = settings.InFlight * 2,
         QueueSelection = settings.QueueSelection,
@@ -54,7 +54,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
     });
 
     /// <summary>The options with the pipelining settings given on the command line, if any (else the SDK's defaults).</summary>
-    private ProducerOptions WithBatchesInFlight(ProducerOptions options)
+    private ProducerOptions WithPipelining(ProducerOptions options)
     {
         options = settings.BatchesInFlight is { } batches ? options with { MaxInFlightBatchesPerQueue = batches } : options;
         return settings.MinPipelinedBatchBytes is { } bytes ? options with { MinPipelinedBatchBytes = bytes } : options;
@@ -204,7 +204,7 @@ internal sealed partial class Workloads(MqClient client, WorkloadSettings settin
         await WaitAsync(() => consumer.AssignedQueues.Count(q => q.Topic == topic) == 16, TimeSpan.FromSeconds(30), "the W2 consumer to hold the topic's 16 queues");
 
         // The SDK's defaults, but for the queue selection and pipelining options (which default to the SDK's too).
-        await using var producer = client.CreateProducer(WithBatchesInFlight(new ProducerOptions
+        await using var producer = client.CreateProducer(WithPipelining(new ProducerOptions
         {
             QueueSelection = settings.QueueSelection,
             StickyQueueBytes = settings.StickyQueueBytes,
