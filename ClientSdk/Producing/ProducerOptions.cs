@@ -37,13 +37,14 @@ public sealed record ProducerOptions
 
     /// <summary>
     /// With <see cref="QueueSelection.Sticky"/>, the most bytes (properties and bodies) sent to one queue before the next
-    /// queue is chosen. Default 256 KiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
-    /// With many queues each turn on a queue starts with a small batch, so longer turns cost less per message (W4,
-    /// 1,000 queues: +11% over 64 KiB in six pairs; W1, 16 queues: within noise; docs/benchmarks.md). Also the load
+    /// queue is chosen. Default 1 MiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
+    /// Each turn on a queue starts with a small batch (the queue was idle), so longer turns cost less per message
+    /// (1 MiB against 256 KiB, alternating rounds: W4, 1,000 queues, +14% over eight; W1, 16 queues, even over eleven;
+    /// docs/benchmarks.md). Also bounds the load
     /// below which a message goes to an idle queue rather than wait behind its queue's batch in flight: while the
-    /// producer has fewer bytes than this in flight.
+    /// producer has fewer bytes in flight than this or 256 KiB, whichever is less.
     /// </summary>
-    public int StickyQueueBytes { get; init; } = 256 * 1024;
+    public int StickyQueueBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Largest batch in bytes of encoded messages. Default 1 MiB.</summary>
     public int MaxBatchBytes { get; init; } = 1024 * 1024;

@@ -23,11 +23,11 @@ public sealed class ProducerOptionsTests
     }
 
     [Fact]
-    public void Validate_Defaults_StickySelectionOf256KiB()
+    public void Validate_Defaults_StickySelectionOf1MiB()
     {
         var options = new ProducerOptions();
         Assert.Equal(QueueSelection.Sticky, options.QueueSelection);
-        Assert.Equal(256 * 1024, options.StickyQueueBytes);
+        Assert.Equal(1024 * 1024, options.StickyQueueBytes);
     }
 
     [Fact]

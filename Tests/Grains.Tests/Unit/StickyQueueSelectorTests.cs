@@ -186,6 +186,43 @@ public sealed class StickyQueueSelectorTests
     }
 
     [Fact]
+    public void Select_TurnsLongerThan256KiB_LightLoadEndsAt256KiBInFlight_NotAtOneTurn()
+    {
+        // With 1 MiB turns, a producer with 512 KiB in flight is under load: its messages stay behind the batch in flight
+        // (the batch grows) rather than scattering over idle queues, which made W4's batches a few messages each.
+        long producerBytes = 512 * 1024;
+        var busy = new HashSet<int>();
+        var (selector, _) = Create(stickyBytes: 1024 * 1024, q => busy.Contains(q.QueueId), _ => false, () => producerBytes);
+        var route = Route("t", "a", "a", "a", "a");
+
+        var first = selector.Select(route, 1024, avoid: null);
+        busy.Add(first.QueueId);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(first, selector.Select(route, 1024, avoid: null));
+        }
+
+        producerBytes = StickyQueueSelector<QueueRoute>.LightLoadBytes - 1;
+        Assert.Equal((first.QueueId + 1) % 4, selector.Select(route, 1024, avoid: null).QueueId);
+    }
+
+    [Fact]
+    public void Select_TurnsShorterThan256KiB_LightLoadEndsAtOneTurnInFlight()
+    {
+        long producerBytes = 16 * 1024;
+        var busy = new HashSet<int>();
+        var (selector, _) = Create(stickyBytes: 16 * 1024, q => busy.Contains(q.QueueId), _ => false, () => producerBytes);
+        var route = Route("t", "a", "a", "a", "a");
+
+        var first = selector.Select(route, 1024, avoid: null);
+        busy.Add(first.QueueId);
+        Assert.Equal(first, selector.Select(route, 1024, avoid: null)); // a turn's bytes in flight: under load
+
+        producerBytes = 16 * 1024 - 1;
+        Assert.NotEqual(first, selector.Select(route, 1024, avoid: null));
+    }
+
+    [Fact]
     public void Select_LightLoad_IdleQueuesOnlyOnUsableBrokers()
     {
         var busy = new HashSet<int>();
