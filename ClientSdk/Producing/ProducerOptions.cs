@@ -40,9 +40,8 @@ public sealed record ProducerOptions
     /// queue is chosen. Default 1 MiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
     /// Each turn on a queue starts with a small batch (the queue was idle), so longer turns cost less per message
     /// (1 MiB against 256 KiB, alternating rounds: W4, 1,000 queues, +14% over eight; W1, 16 queues, even over eleven;
-    /// docs/benchmarks.md). Also bounds the load
-    /// below which a message goes to an idle queue rather than wait behind its queue's batch in flight: while the
-    /// producer has fewer bytes in flight than this or 256 KiB, whichever is less.
+    /// docs/benchmarks.md). Also bounds the load below which a message goes to an idle queue rather than wait behind its
+    /// queue's batch in flight: while the producer has fewer bytes in flight than this or 256 KiB, whichever is less.
     /// </summary>
     public int StickyQueueBytes { get; init; } = 1024 * 1024;
 

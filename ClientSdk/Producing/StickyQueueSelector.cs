@@ -13,10 +13,11 @@ namespace OrleansMq.Client.Producing;
 /// <remarks>
 /// <para>
 /// Under light load — fewer bytes in flight in the whole producer than one turn (<c>stickyBytes</c>) or
-/// <see cref="LightLoadBytes"/>, whichever is less — a message whose queue's batch has already left (so it would wait a round trip for that batch's answer before leaving) goes to an
-/// idle queue of the topic instead, as Kafka's producer with <c>linger.ms=0</c> sends each partition's batch at once.
-/// A producer at a modest rate then pays one round trip per message rather than one and a half, and behind a slow
-/// batch its next messages are already at the broker; batches stay large where it matters, under load.
+/// <see cref="LightLoadBytes"/>, whichever is less — a message whose queue's batch has already left (so it would wait
+/// a round trip for that batch's answer before leaving) goes to an idle queue of the topic instead, as Kafka's
+/// producer with <c>linger.ms=0</c> sends each partition's batch at once. A producer at a modest rate then pays one
+/// round trip per message rather than one and a half, and behind a slow batch its next messages are already at the
+/// broker; batches stay large where it matters, under load.
 /// </para>
 /// <para>
 /// Thread-safe: one small lock per topic, held for a few comparisons. Returns the queue's sender (<typeparamref name="TSender"/>,
@@ -33,8 +34,8 @@ internal sealed class StickyQueueSelector<TSender>(
     where TSender : class
 {
     /// <summary>
-    /// Most bytes in flight in the whole producer at which it still counts as lightly loaded. Kept apart from the turn
-    /// length: with 1 MiB turns as the threshold, a producer with ~1,000 messages of 1 KiB in flight hovers around it and
+    /// Below this many bytes in flight in the whole producer (or one turn, if less) it counts as lightly loaded. Kept
+    /// apart from the turn length: with 1 MiB turns as the threshold, a producer with ~1,000 messages of 1 KiB in flight hovers around it and
     /// scatters its messages over idle queues in batches of a few messages (W4 fell from ~200k to 130–145k msgs/s).
     /// </summary>
     internal const long LightLoadBytes = 256 * 1024;
