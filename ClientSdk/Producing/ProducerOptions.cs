@@ -38,10 +38,11 @@ public sealed record ProducerOptions
     /// <summary>
     /// With <see cref="QueueSelection.Sticky"/>, the most bytes (properties and bodies) sent to one queue before the next
     /// queue is chosen. Default 1 MiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
-    /// Each turn on a queue starts with a small batch (the queue was idle), so longer turns cost less per message
-    /// (1 MiB against 256 KiB, alternating rounds: W4, 1,000 queues, +14% over eight; W1, 16 queues, even over eleven;
-    /// docs/benchmarks.md). Also bounds the load below which a message goes to an idle queue rather than wait behind its
-    /// queue's batch in flight: while the producer has fewer bytes in flight than this or 256 KiB, whichever is less.
+    /// Each turn on a queue starts with a small batch (the queue was idle), so longer turns should cost less per message
+    /// (1 MiB against 256 KiB in alternating rounds: W4, 1,000 queues, +8.5% over ten; W1, 16 queues, −2% over
+    /// thirteen; not settled, docs/benchmarks.md). Also bounds the load below which a message goes to an idle queue
+    /// rather than wait behind its queue's batch in flight: while the producer has fewer bytes in flight than this or
+    /// 256 KiB, whichever is less.
     /// </summary>
     public int StickyQueueBytes { get; init; } = 1024 * 1024;
 
