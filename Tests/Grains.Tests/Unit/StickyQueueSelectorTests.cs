@@ -185,14 +185,19 @@ public sealed class StickyQueueSelectorTests
         Assert.NotEqual(first, selector.Select(route, 1024, avoid: null));
     }
 
-    [Fact]
-    public void Select_TurnsLongerThan256KiB_LightLoadEndsAt256KiBInFlight_NotAtOneTurn()
+    /// <summary>
+    /// Light load ends at one turn or 256 KiB in flight, whichever is less. With 1 MiB turns a producer with 512 KiB in
+    /// flight is under load: its messages stay behind the batch in flight (the batch grows) rather than scattering over
+    /// idle queues, which made W4's batches a few messages each when the line was the turn itself.
+    /// </summary>
+    [Theory]
+    [InlineData(1024 * 1024, 512 * 1024, StickyQueueSelector<QueueRoute>.LightLoadBytes - 1)]
+    [InlineData(16 * 1024, 16 * 1024, 16 * 1024 - 1)]
+    public void Select_LightLoadEndsAtOneTurnOr256KiBInFlight_WhicheverIsLess(int stickyBytes, long underLoad, long lightLoad)
     {
-        // With 1 MiB turns, a producer with 512 KiB in flight is under load: its messages stay behind the batch in flight
-        // (the batch grows) rather than scattering over idle queues, which made W4's batches a few messages each.
-        long producerBytes = 512 * 1024;
+        var producerBytes = underLoad;
         var busy = new HashSet<int>();
-        var (selector, _) = Create(stickyBytes: 1024 * 1024, q => busy.Contains(q.QueueId), _ => false, () => producerBytes);
+        var (selector, _) = Create(stickyBytes, q => busy.Contains(q.QueueId), _ => false, () => producerBytes);
         var route = Route("t", "a", "a", "a", "a");
 
         var first = selector.Select(route, 1024, avoid: null);
@@ -202,24 +207,8 @@ public sealed class StickyQueueSelectorTests
             Assert.Equal(first, selector.Select(route, 1024, avoid: null));
         }
 
-        producerBytes = StickyQueueSelector<QueueRoute>.LightLoadBytes - 1;
+        producerBytes = lightLoad;
         Assert.Equal((first.QueueId + 1) % 4, selector.Select(route, 1024, avoid: null).QueueId);
-    }
-
-    [Fact]
-    public void Select_TurnsShorterThan256KiB_LightLoadEndsAtOneTurnInFlight()
-    {
-        long producerBytes = 16 * 1024;
-        var busy = new HashSet<int>();
-        var (selector, _) = Create(stickyBytes: 16 * 1024, q => busy.Contains(q.QueueId), _ => false, () => producerBytes);
-        var route = Route("t", "a", "a", "a", "a");
-
-        var first = selector.Select(route, 1024, avoid: null);
-        busy.Add(first.QueueId);
-        Assert.Equal(first, selector.Select(route, 1024, avoid: null)); // a turn's bytes in flight: under load
-
-        producerBytes = 16 * 1024 - 1;
-        Assert.NotEqual(first, selector.Select(route, 1024, avoid: null));
     }
 
     [Fact]
