@@ -111,7 +111,7 @@ internal sealed record WorkloadSettings
           --seconds 15 --warmup 3 --size 1024 --inflight 1000 --rate 10000
           --prefill 1000000 --prefill-seconds 60 --drain-seconds 180
           --queue-selection sticky|round-robin --sticky-bytes 1MiB    the producers' spreading (SDK defaults)
-          --batches-in-flight 2 --no-idempotence        batches in flight per queue, idempotence (SDK defaults)
+          --batches-in-flight 4 --no-idempotence        batches in flight per queue, idempotence (SDK defaults)
           --min-pipelined-bytes 32KiB                   least bytes of a batch beside one in flight (SDK default)
           W5: --timers 1000000 --timer-size 128 --timer-load-seconds 900 --timer-warmup-bytes 4GiB
               --late-timers 20000 --late-spread 8 --no-restart

@@ -38,11 +38,11 @@ public sealed record ProducerOptions
     /// <summary>
     /// With <see cref="QueueSelection.Sticky"/>, the most bytes (properties and bodies) sent to one queue before the next
     /// queue is chosen. Default 1 MiB: smaller spreads bursts over more queues, larger makes fewer, larger batches.
-    /// Each turn on a queue starts with a small batch (the queue was idle), so longer turns should cost less per message
-    /// (1 MiB against 256 KiB in alternating rounds: W4, 1,000 queues, +8.5% over ten; W1, 16 queues, −2% over
-    /// thirteen; not settled, docs/benchmarks.md). Also bounds the load below which a message goes to an idle queue
-    /// rather than wait behind its queue's batch in flight: while the producer has fewer bytes in flight than this or
-    /// 256 KiB, whichever is less.
+    /// Each turn on a queue starts with a small batch (the queue was idle), so longer turns cost less per message
+    /// (1 MiB against 256 KiB in alternating rounds: W4, 1,000 queues, +9% over thirteen, ahead in ten; W1, 16
+    /// queues, −3% over sixteen, within the rounds' spread; docs/benchmarks.md). Also bounds the load below which a
+    /// message goes to an idle queue rather than wait behind its queue's batch in flight: while the producer has fewer
+    /// bytes in flight than this or 256 KiB, whichever is less.
     /// </summary>
     public int StickyQueueBytes { get; init; } = 1024 * 1024;
 
@@ -55,11 +55,11 @@ public sealed record ProducerOptions
     /// <summary>Most batches <see cref="MaxInFlightBatchesPerQueue"/> allows with <see cref="EnableIdempotence"/> (Kafka's limit too).</summary>
     public const int MaxInFlightBatchesWithIdempotence = 5;
 
-    private const int DefaultInFlightBatchesWithIdempotence = 2;
+    private const int DefaultInFlightBatchesWithIdempotence = 4;
 
     /// <summary>
     /// Batches in flight per queue: a queue's next batch leaves while earlier ones are still being stored, instead of
-    /// waiting for their answer. Default 2 with <see cref="EnableIdempotence"/> (the queue still stores them in send
+    /// waiting for their answer. Default 4 with <see cref="EnableIdempotence"/> (the queue still stores them in send
     /// order), 1 without it (batches in flight together may be stored in either order); at most
     /// <see cref="MaxInFlightBatchesWithIdempotence"/> with idempotence.
     /// </summary>
@@ -69,9 +69,10 @@ public sealed record ProducerOptions
     /// behind the previous one, waiting for it, so a queue's messages are still stored in send order; without
     /// idempotence, batches in flight together may be stored in either order, which is why that default stays 1. A
     /// batch that fails is retried after the ones sent behind it, so a failure can reorder its messages (also with one
-    /// in flight: the retry follows newer sends). Two rather than Kafka's five: on loopback two gave W1 +5% over one
-    /// (19 alternating rounds) and left W4 (ten topics of 100 queues) within its noise; five gave W1 ~3% more than two
-    /// but W4's batches halved again (docs/benchmarks.md). See also <see cref="MinPipelinedBatchBytes"/>.
+    /// in flight: the retry follows newer sends). Four rather than Kafka's five: on loopback four gave W1 (16 queues)
+    /// +8% over two in 19 alternating rounds and left W4 (ten topics of 100 queues) even; five gave W4 smaller batches
+    /// and 7% less (docs/benchmarks.md). Beside a batch in flight, the next one leaves only once it holds
+    /// <see cref="MinPipelinedBatchBytes"/>.
     /// </remarks>
     public int MaxInFlightBatchesPerQueue
     {
@@ -88,7 +89,7 @@ public sealed record ProducerOptions
     /// once. Default 32 KiB; 0 sends every batch a free slot allows.
     /// </summary>
     /// <remarks>
-    /// A second batch in flight saves its messages the wait for the first one's answer, but every batch costs both ends
+    /// A further batch in flight saves its messages the wait for the earlier one's answer, but every batch costs both ends
     /// a call, a store request and an answer whatever its size. Spread over many queues (W4: ten topics of 100 queues)
     /// the second slot otherwise sent batches of ~27 messages instead of ~45; with 32 KiB W4 ran 12% faster than with no
     /// minimum (six alternating rounds, ahead in five) and W1 no slower (docs/benchmarks.md).

@@ -31,13 +31,13 @@ public sealed class ProducerOptionsTests
     }
 
     [Fact]
-    public void MaxInFlightBatchesPerQueue_Default_TwoWithIdempotence_OneWithout_WhicheverIsSetFirst_AnExplicitValueWins()
+    public void MaxInFlightBatchesPerQueue_Default_FourWithIdempotence_OneWithout_WhicheverIsSetFirst_AnExplicitValueWins()
     {
         // Without idempotence two batches in flight may be stored in either order, so that default keeps one.
-        Assert.Equal(2, new ProducerOptions().MaxInFlightBatchesPerQueue);
+        Assert.Equal(4, new ProducerOptions().MaxInFlightBatchesPerQueue);
         Assert.Equal(1, new ProducerOptions { EnableIdempotence = false }.MaxInFlightBatchesPerQueue);
         Assert.Equal(1, (new ProducerOptions() with { EnableIdempotence = false }).MaxInFlightBatchesPerQueue);
-        Assert.Equal(2, (new ProducerOptions { EnableIdempotence = false } with { EnableIdempotence = true }).MaxInFlightBatchesPerQueue);
+        Assert.Equal(4, (new ProducerOptions { EnableIdempotence = false } with { EnableIdempotence = true }).MaxInFlightBatchesPerQueue);
 
         Assert.Equal(1, new ProducerOptions { MaxInFlightBatchesPerQueue = 1 }.MaxInFlightBatchesPerQueue);
         Assert.Equal(3, new ProducerOptions { MaxInFlightBatchesPerQueue = 3, EnableIdempotence = false }.MaxInFlightBatchesPerQueue);
