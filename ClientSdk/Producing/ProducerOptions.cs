@@ -70,8 +70,8 @@ public sealed record ProducerOptions
     /// idempotence, batches in flight together may be stored in either order, which is why that default stays 1. A
     /// batch that fails is retried after the ones sent behind it, so a failure can reorder its messages (also with one
     /// in flight: the retry follows newer sends). Four rather than Kafka's five: on loopback four gave W1 (16 queues)
-    /// +8% over two in 19 alternating rounds and left W4 (ten topics of 100 queues) even; five gave W4 smaller batches
-    /// and 7% less (docs/benchmarks.md). Beside a batch in flight, the next one leaves only once it holds
+    /// +8% over two in 19 alternating rounds and left W4 (ten topics of 100 queues) even; five left W4 7% below two
+    /// (docs/benchmarks.md). Beside a batch in flight, the next one leaves only once it holds
     /// <see cref="MinPipelinedBatchBytes"/>.
     /// </remarks>
     public int MaxInFlightBatchesPerQueue
@@ -89,10 +89,10 @@ public sealed record ProducerOptions
     /// once. Default 32 KiB; 0 sends every batch a free slot allows.
     /// </summary>
     /// <remarks>
-    /// A further batch in flight saves its messages the wait for the earlier one's answer, but every batch costs both ends
-    /// a call, a store request and an answer whatever its size. Spread over many queues (W4: ten topics of 100 queues)
-    /// the second slot otherwise sent batches of ~27 messages instead of ~45; with 32 KiB W4 ran 12% faster than with no
-    /// minimum (six alternating rounds, ahead in five) and W1 no slower (docs/benchmarks.md).
+    /// A further batch in flight saves its messages the wait for the earlier one's answer, but every batch costs both
+    /// ends a call, a store request and an answer whatever its size. Spread over many queues (W4: ten topics of 100
+    /// queues) the second slot otherwise sent batches of ~27 messages instead of ~45; with 32 KiB W4 ran 12% faster
+    /// than with no minimum (six alternating rounds, ahead in five) and W1 no slower (docs/benchmarks.md).
     /// </remarks>
     public int MinPipelinedBatchBytes { get; init; } = 32 * 1024;
 
