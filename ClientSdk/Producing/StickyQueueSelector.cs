@@ -35,8 +35,9 @@ internal sealed class StickyQueueSelector<TSender>(
 {
     /// <summary>
     /// Below this many bytes in flight in the whole producer (or one turn, if less) it counts as lightly loaded. Kept
-    /// apart from the turn length: with 1 MiB turns as the threshold, a producer with ~1,000 messages of 1 KiB in flight hovers around it and
-    /// scatters its messages over idle queues in batches of a few messages (W4 fell from ~200k to 130–145k msgs/s).
+    /// apart from the turn length: with 1 MiB turns as the threshold, a producer with ~1,000 messages of 1 KiB in
+    /// flight hovers around it and scatters its messages over idle queues in batches of a few messages (W4 fell from
+    /// ~200k to 130–145k msgs/s).
     /// </summary>
     internal const long LightLoadBytes = 256 * 1024;
 

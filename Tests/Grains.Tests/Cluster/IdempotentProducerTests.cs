@@ -299,29 +299,35 @@ public sealed class IdempotentProducerTests(LostAckCluster fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task SendAsync_DefaultOptions_ABatchOfAtLeast32KiBLeavesBesideOneInFlight_StoredInSendOrder()
+    public async Task SendAsync_DefaultOptions_BatchesOfAtLeast32KiBLeaveBesideThoseInFlight_UpToFour_StoredInSendOrder()
     {
         const int count = 40;
         var topic = TestTopics.Unique("idem-default-pipe");
         await fixture.Client.Admin.CreateTopicAsync(topic, 1);
         await using var producer = fixture.Client.CreateProducer(new ProducerOptions());
         await producer.SendAsync(new Message(topic, "route")); // the sends below find the route cached, so they are queued in send order
-        fixture.LostAcks.HoldAnswersUntilInFlight(topic, 2);
+        const int slots = 4; // the default with idempotence
+        fixture.LostAcks.HoldAnswersUntilInFlight(topic, slots);
         var body = new byte[40 * 1024];
 
-        var sends = new List<Task<SendResult>> { producer.SendAsync(new Message(topic, body)) };
-        await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) >= 1, "the first batch to be sent", observed: () => $"{fixture.LostAcks.MaxInFlight(topic)} in flight");
-        sends.Add(producer.SendAsync(new Message(topic, body)));
-        await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) >= 2, "a second batch of 40 KiB to leave while the first waits for its answer (the default allows two with idempotence)",
-            observed: () => $"at most {fixture.LostAcks.MaxInFlight(topic)} in flight");
-        for (var i = 2; i < count; i++)
+        // One 40 KiB send per batch while the answers are held: each leaves before the earlier ones are answered.
+        var sends = new List<Task<SendResult>>();
+        for (var i = 0; i < slots; i++)
+        {
+            sends.Add(producer.SendAsync(new Message(topic, body)));
+            await Wait.UntilAsync(() => fixture.LostAcks.MaxInFlight(topic) > i,
+                $"batch {i + 1} of 40 KiB to leave while the earlier ones wait for their answers (the default allows {slots} with idempotence)",
+                observed: () => $"at most {fixture.LostAcks.MaxInFlight(topic)} in flight");
+        }
+
+        for (var i = slots; i < count; i++)
         {
             sends.Add(producer.SendAsync(new Message(topic, body)));
         }
 
         var results = await Wait.ForAsync(Task.WhenAll(sends), $"{count} sends to {topic}");
 
-        Assert.Equal(2, fixture.LostAcks.MaxInFlight(topic)); // never more than the default
+        Assert.Equal(slots, fixture.LostAcks.MaxInFlight(topic)); // never more than the default
         Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), results.Select(r => r.QueueOffset));
     }
 
